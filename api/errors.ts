@@ -1,0 +1,90 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z, ZodError } from 'zod';
+
+/** The body of every error answer. */
+export const errorSchema = z.object({
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** A refusal the caller can act on: its status, code and message are sent as they are. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly issues?: FieldIssue[],
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const badRequest = (message: string, issues?: FieldIssue[]) =>
+  new HttpError(400, 'invalid_request', message, issues);
+export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+export const conflict = (code: string, message: string) => new HttpError(409, code, message);
+export const forbidden = (message = 'not allowed for this token') => new HttpError(403, 'forbidden', message);
+
+function describe(issues: FieldIssue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+}
+
+export function zodIssues(error: ZodError, prefix = ''): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+}
+
+/**
+ * One error handler: validation → 400 naming every field, known refusals → their status, anything unexpected → 500
+ * with the request id and no internals (the details go to the log).
+ */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const context = error.validationContext;
+      const issues = error.validation.map((v) => ({
+        path: [context === 'body' ? '' : context, ...v.instancePath.split('/').filter(Boolean)]
+          .filter(Boolean)
+          .join('.'),
+        message: v.message ?? 'is invalid',
+      }));
+      return reply.status(400).send({ error: 'invalid_request', message: describe(issues), issues });
+    }
+    if (error instanceof ZodError) {
+      const issues = zodIssues(error);
+      return reply.status(400).send({ error: 'invalid_request', message: describe(issues), issues });
+    }
+    if (error instanceof HttpError) {
+      return reply.status(error.statusCode).send({
+        error: error.code,
+        message: error.message,
+        ...(error.issues ? { issues: error.issues } : {}),
+      });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error }, 'response did not match its schema');
+      return reply.status(500).send({ error: 'internal_error', message: `internal error (request ${request.id})` });
+    }
+    // Fastify's own client errors: malformed JSON, body too large, wrong content type.
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large' : 'invalid_request';
+      return reply.status(status).send({ error: code, message: error.message });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.status(500).send({ error: 'internal_error', message: `internal error (request ${request.id})` });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` }),
+  );
+}

@@ -1,0 +1,266 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findEnrollment, insertEnrollmentIfAbsent } from '../../db/repositories/enrollments';
+import { findInvitationByTokenHash, redeemInvitation } from '../../db/repositories/invitations';
+import type { enrollmentWorkflow } from '../../workflows/enrollment';
+import {
+  consultationCompletedSchema,
+  stepPayloadSchemas,
+  type StepNumber,
+  type StepSubmission,
+} from '../../workflows/enrollment-schemas';
+import {
+  cancelSignal,
+  consultationCompletedSignal,
+  documentsVerifiedSignal,
+  ENROLLMENT_ID_PATTERN,
+  progressQuery,
+  submitStepUpdate,
+  type Actor,
+  type EnrollmentInput,
+} from '../../workflows/messages';
+import { errorSchema, forbidden, HttpError, notFound, zodIssues } from '../errors';
+import type { TokenClaims } from '../plugins/auth';
+import { newEnrollmentId, sha256 } from '../services/invitations';
+import { toHttpError } from '../temporal-errors';
+
+const enrollmentParams = z.object({
+  id: z.string().regex(ENROLLMENT_ID_PATTERN, 'must be an enrollment id like TSA-ENROLL-20260101-ABC123'),
+});
+
+export const progressSchema = z.object({
+  enrollmentId: z.string(),
+  status: z.enum(['in_progress', 'registered', 'enrolled', 'cancelled', 'expired']),
+  currentStep: z.number().int(),
+  steps: z.array(
+    z.object({
+      step: z.number().int(),
+      name: z.string(),
+      status: z.enum(['pending', 'completed', 'awaiting_confirmation', 'rejected']),
+      completedAt: z.string().optional(),
+    }),
+  ),
+  studentRecords: z.object({
+    status: z.enum(['not_started', 'creating', 'created', 'failed']),
+    studentUniqueId: z.string().optional(),
+    error: z.string().optional(),
+    attempts: z.number().int().optional(),
+  }),
+  rejectedMessages: z.array(
+    z.object({ at: z.string(), message: z.string(), step: z.number().optional(), reason: z.string() }),
+  ),
+  updatedAt: z.string(),
+});
+
+const accepted = z.object({ accepted: z.literal(true) });
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+
+function actorOf(claims: TokenClaims): Actor {
+  return { role: claims.role, id: claims.sub };
+}
+
+const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db, temporal } = app.services;
+  const handle = (id: string) => temporal.workflow.getHandle(id);
+  const exists = (id: string) => async () => (await findEnrollment(db, id)) !== undefined;
+
+  /** A parent sees only its own enrollment; a coach only those it invited; ops and auditors all. */
+  async function authorize(request: FastifyRequest, enrollmentId: string): Promise<void> {
+    const claims = request.user;
+    if (claims.role === 'parent') {
+      if (claims.enrollmentId !== enrollmentId) throw forbidden('this token belongs to another enrollment');
+      return;
+    }
+    if (claims.role === 'coach') {
+      const row = await findEnrollment(db, enrollmentId);
+      if (!row) throw notFound(`enrollment ${enrollmentId} not found`);
+      if (row.coach_id !== (claims.coachId ?? claims.sub)) throw forbidden('this enrollment belongs to another coach');
+    }
+  }
+
+  app.post(
+    '/enrollments',
+    {
+      schema: {
+        tags: ['enrollments'],
+        summary: "Redeem a coach's invitation: starts (or returns) the enrollment",
+        security: [],
+        body: z.strictObject({ invitationToken: z.string().min(16).max(200) }),
+        response: {
+          200: z.object({ enrollmentId: z.string(), parentToken: z.string() }),
+          201: z.object({ enrollmentId: z.string(), parentToken: z.string() }),
+          400: errorSchema,
+          404: errorSchema,
+          410: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const invitation = await findInvitationByTokenHash(db, sha256(request.body.invitationToken));
+      if (!invitation) throw notFound('unknown invitation token');
+      if (invitation.status === 'revoked')
+        throw new HttpError(410, 'invitation_revoked', 'this invitation was revoked');
+      const candidate = newEnrollmentId();
+      const redeemed = await db.transaction().execute(async (trx) => {
+        const row = await redeemInvitation(trx, invitation.invitation_id, candidate);
+        if (!row?.enrollment_id) return undefined;
+        await insertEnrollmentIfAbsent(trx, {
+          enrollmentId: row.enrollment_id,
+          invitationId: invitation.invitation_id,
+          coachId: row.coach_id,
+          schoolId: Number(row.school_id),
+        });
+        return { ...row, enrollmentId: row.enrollment_id };
+      });
+      if (!redeemed) throw new HttpError(410, 'invitation_expired', 'this invitation has expired');
+
+      const input: EnrollmentInput = {
+        enrollmentId: redeemed.enrollmentId,
+        invitationId: invitation.invitation_id,
+        coachId: redeemed.coach_id,
+        schoolId: Number(redeemed.school_id),
+        parentEmail: redeemed.parent_email,
+        ...(app.services.enrollmentTimings ? { timings: app.services.enrollmentTimings } : {}),
+      };
+      try {
+        // Started after the redemption commits; a repeat (or a retry after a failed start) finds or starts the same one.
+        await temporal.workflow.start<typeof enrollmentWorkflow>('enrollmentWorkflow', {
+          workflowId: redeemed.enrollmentId,
+          taskQueue: app.services.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      const parentToken = app.signToken(
+        { role: 'parent', sub: `parent:${redeemed.enrollmentId}`, enrollmentId: redeemed.enrollmentId },
+        '90d',
+      );
+      const created = redeemed.enrollmentId === candidate;
+      return reply.status(created ? 201 : 200).send({ enrollmentId: redeemed.enrollmentId, parentToken });
+    },
+  );
+
+  app.get(
+    '/enrollments/:id',
+    {
+      preHandler: app.requireRole('parent', 'coach', 'ops', 'auditor'),
+      schema: {
+        tags: ['enrollments'],
+        summary: "The enrollment's progress, straight from its workflow",
+        params: enrollmentParams,
+        response: { 200: progressSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      await authorize(request, id);
+      return handle(id)
+        .query(progressQuery)
+        .catch((err) => toHttpError(err, `enrollment ${id}`, exists(id)));
+    },
+  );
+
+  app.put(
+    '/enrollments/:id/steps/:step',
+    {
+      preHandler: app.requireRole('parent'),
+      schema: {
+        tags: ['enrollments'],
+        summary: 'Submit (or correct) one step; answers with the new progress',
+        description:
+          'Steps complete in order. Bodies: 1 {guardian, address}, 2 {sportInterests, gradeLevel, expectedStartDate, previousSchool?}, 3 {scheduledAt}, 4 {firstName, middleName?, lastName, birthDate, sex, hispanicLatinoEthnicity, races}, 5 {documents}, 6 {paymentReference, amountCents}. An `Idempotency-Key` header makes a retried submission count once.',
+        params: enrollmentParams.extend({ step: z.coerce.number().int().min(1).max(6) }),
+        headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
+        body: z.record(z.string(), z.unknown()),
+        response: { 200: progressSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const step = request.params.step as StepNumber;
+      await authorize(request, id);
+      const parsed = stepPayloadSchemas[step].safeParse(request.body);
+      if (!parsed.success) {
+        const issues = zodIssues(parsed.error);
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `step ${step}: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`,
+          issues,
+        );
+      }
+      const submission = { step, data: parsed.data } as StepSubmission;
+      const updateId = request.headers['idempotency-key'];
+      return handle(id)
+        .executeUpdate(submitStepUpdate, {
+          args: [{ ...submission, actor: actorOf(request.user) }],
+          ...(updateId ? { updateId: `${id}:${updateId}` } : {}),
+        })
+        .catch((err) => toHttpError(err, `enrollment ${id}`, exists(id)));
+    },
+  );
+
+  const signalRoute = <B extends z.ZodType>(
+    path: string,
+    summary: string,
+    roles: TokenClaims['role'][],
+    body: B,
+    send: (id: string, body: z.infer<B>, actor: Actor) => Promise<void>,
+  ) =>
+    app.post(
+      `/enrollments/:id/${path}`,
+      {
+        preHandler: app.requireRole(...roles),
+        schema: {
+          tags: ['enrollments'],
+          summary,
+          params: enrollmentParams,
+          body,
+          response: { 202: accepted, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        await authorize(request, id);
+        if (!(await findEnrollment(db, id))) throw notFound(`enrollment ${id} not found`);
+        await send(id, request.body as z.infer<B>, actorOf(request.user)).catch((err) =>
+          toHttpError(err, `enrollment ${id}`, exists(id)),
+        );
+        return reply.status(202).send({ accepted: true as const });
+      },
+    );
+
+  signalRoute(
+    'consultation',
+    'The coach confirms the consultation took place (completes step 3)',
+    ['coach', 'ops'],
+    consultationCompletedSchema,
+    (id, body, actor) => handle(id).signal(consultationCompletedSignal, { ...body, actor }),
+  );
+  signalRoute(
+    'documents/verify',
+    'Staff confirm documents they have seen (they count as submitted)',
+    ['coach', 'ops'],
+    z.strictObject({
+      documentTypes: z
+        .array(z.enum(['birth_certificate', 'immunization_record', 'proof_of_residence', 'prior_school_records']))
+        .max(4)
+        .optional(),
+      notes: z.string().max(2000).optional(),
+    }),
+    (id, body, actor) => handle(id).signal(documentsVerifiedSignal, { ...body, actor }),
+  );
+  signalRoute(
+    'cancel',
+    'Cancel the enrollment; created student records are withdrawn',
+    ['parent', 'ops'],
+    z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+    (id, body, actor) => handle(id).signal(cancelSignal, { ...body, actor }),
+  );
+};
+
+export default enrollmentRoutes;

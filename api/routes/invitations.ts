@@ -1,0 +1,71 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { insertInvitation } from '../../db/repositories/invitations';
+import { badRequest, errorSchema } from '../errors';
+import { invitationToken, randomCode, sha256 } from '../services/invitations';
+
+const createInvitationBody = z.strictObject({
+  parentEmail: z.email(),
+  schoolId: z.number().int().positive().optional(),
+  sport: z.string().trim().min(2).max(40).optional(),
+  expiresInDays: z.number().int().min(1).max(90).default(14),
+  coachId: z.string().min(1).max(100).optional().describe('ops only: the coach the invitation is for'),
+});
+
+const invitationResponse = z.object({
+  invitationId: z.string(),
+  invitationToken: z.string(),
+  expiresAt: z.string(),
+});
+
+const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/invitations',
+    {
+      preHandler: app.requireRole('coach', 'ops'),
+      schema: {
+        tags: ['invitations'],
+        summary: 'Invite a parent: the token is their credential to start an enrollment',
+        description: 'Send an `Idempotency-Key` header to make a retried request return the same invitation.',
+        headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
+        body: createInvitationBody,
+        response: { 201: invitationResponse, 400: errorSchema, 401: errorSchema, 403: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { db, jwtSecret, defaultSchoolId } = app.services;
+      const claims = request.user;
+      if (claims.role === 'coach' && request.body.coachId && request.body.coachId !== (claims.coachId ?? claims.sub)) {
+        throw badRequest('a coach invites for itself', [{ path: 'coachId', message: 'must be your own coach id' }]);
+      }
+      const coachId = claims.role === 'coach' ? (claims.coachId ?? claims.sub) : (request.body.coachId ?? null);
+      const schoolId = request.body.schoolId ?? defaultSchoolId;
+      const school = await db
+        .selectFrom('schools')
+        .select('school_id')
+        .where('school_id', '=', schoolId)
+        .executeTakeFirst();
+      if (!school)
+        throw badRequest(`school ${schoolId} does not exist`, [{ path: 'schoolId', message: 'unknown school' }]);
+
+      const key = request.headers['idempotency-key'];
+      const invitationId = key
+        ? `INV-${sha256(`${claims.sub}:${key}`).slice(0, 16).toUpperCase()}`
+        : `INV-${randomCode(16)}`;
+      const token = invitationToken(jwtSecret, invitationId);
+      const expiresAt = new Date(Date.now() + request.body.expiresInDays * 24 * 60 * 60 * 1000);
+      const row = await insertInvitation(db, {
+        invitationId,
+        tokenHash: sha256(token),
+        coachId,
+        parentEmail: request.body.parentEmail.toLowerCase(),
+        schoolId,
+        sport: request.body.sport ?? null,
+        expiresAt,
+      });
+      return reply.status(201).send({ invitationId, invitationToken: token, expiresAt: row.expires_at.toISOString() });
+    },
+  );
+};
+
+export default invitationRoutes;

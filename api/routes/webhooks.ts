@@ -1,0 +1,75 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findEnrollment } from '../../db/repositories/enrollments';
+import { paymentConfirmationSchema } from '../../workflows/enrollment-schemas';
+import { paymentConfirmedSignal } from '../../workflows/messages';
+import { errorSchema, HttpError, notFound, zodIssues } from '../errors';
+import { toHttpError } from '../temporal-errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+/** `sha256=<hex HMAC-SHA256 of the raw body>`, compared in constant time. */
+export function verifySignature(secret: string, rawBody: Buffer, header: string | undefined): boolean {
+  const match = /^sha256=([0-9a-f]{64})$/i.exec(header ?? '');
+  if (!match) return false;
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  return timingSafeEqual(expected, Buffer.from(match[1]!, 'hex'));
+}
+
+const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
+  // The signature covers the exact bytes sent, so this scope keeps the raw body next to the parsed one.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    try {
+      done(null, JSON.parse((body as Buffer).toString('utf8')));
+    } catch {
+      done(new HttpError(400, 'invalid_request', 'body is not valid JSON'), undefined);
+    }
+  });
+
+  app.post(
+    '/webhooks/payments',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "The payment provider's confirmation of a deposit (completes step 6)",
+        security: [],
+        headers: z.object({ 'x-signature': z.string().optional() }),
+        body: z.unknown(),
+        response: {
+          202: z.object({ accepted: z.literal(true) }),
+          400: errorSchema,
+          401: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { paymentWebhookSecret, db, temporal } = app.services;
+      if (!request.rawBody || !verifySignature(paymentWebhookSecret, request.rawBody, request.headers['x-signature'])) {
+        throw new HttpError(401, 'bad_signature', 'X-Signature does not match the body');
+      }
+      const parsed = paymentConfirmationSchema.safeParse(request.body);
+      if (!parsed.success) {
+        const issues = zodIssues(parsed.error);
+        throw new HttpError(400, 'invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+      }
+      const { enrollmentId, ...payment } = parsed.data;
+      const exists = async () => (await findEnrollment(db, enrollmentId)) !== undefined;
+      if (!(await exists())) throw notFound(`enrollment ${enrollmentId} not found`);
+      await temporal.workflow
+        .getHandle(enrollmentId)
+        .signal(paymentConfirmedSignal, { ...payment, actor: { role: 'payment_provider', id: 'payments' } })
+        .catch((err) => toHttpError(err, `enrollment ${enrollmentId}`, exists));
+      return reply.status(202).send({ accepted: true as const });
+    },
+  );
+};
+
+export default webhookRoutes;

@@ -1,0 +1,113 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../schema';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface EnrollmentProjection {
+  enrollmentId: string;
+  invitationId: string;
+  coachId: string | null;
+  schoolId: number;
+  status: 'in_progress' | 'registered' | 'enrolled' | 'cancelled' | 'expired';
+  currentStep: number;
+  studentUniqueId: string | null;
+  studentRecordsStatus: 'not_started' | 'creating' | 'created' | 'failed';
+  studentRecordsError: string | null;
+  studentRecordsAttempts: number;
+  version: number;
+}
+
+/** Writes the projection; a write carrying an older version than the row holds changes nothing. */
+export async function upsertEnrollmentProjection(db: Db, p: EnrollmentProjection): Promise<void> {
+  const row = {
+    enrollment_id: p.enrollmentId,
+    invitation_id: p.invitationId,
+    coach_id: p.coachId,
+    school_id: p.schoolId,
+    status: p.status,
+    current_step: p.currentStep,
+    student_unique_id: p.studentUniqueId,
+    student_records_status: p.studentRecordsStatus,
+    student_records_error: p.studentRecordsError,
+    student_records_attempts: p.studentRecordsAttempts,
+    projection_version: p.version,
+  };
+  await db
+    .insertInto('enrollments')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .column('enrollment_id')
+        .doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          current_step: eb.ref('excluded.current_step'),
+          student_unique_id: eb.ref('excluded.student_unique_id'),
+          student_records_status: eb.ref('excluded.student_records_status'),
+          student_records_error: eb.ref('excluded.student_records_error'),
+          student_records_attempts: eb.ref('excluded.student_records_attempts'),
+          projection_version: eb.ref('excluded.projection_version'),
+          updated_at: new Date(),
+        }))
+        .where('enrollments.projection_version', '<', p.version),
+    )
+    .execute();
+}
+
+/** The row the API creates when an invitation is redeemed, before the workflow has projected anything. */
+export async function insertEnrollmentIfAbsent(
+  db: Db,
+  e: { enrollmentId: string; invitationId: string; coachId: string | null; schoolId: number },
+): Promise<void> {
+  await db
+    .insertInto('enrollments')
+    .values({
+      enrollment_id: e.enrollmentId,
+      invitation_id: e.invitationId,
+      coach_id: e.coachId,
+      school_id: e.schoolId,
+      status: 'in_progress',
+      current_step: 1,
+      projection_version: 0,
+    })
+    .onConflict((oc) => oc.column('enrollment_id').doNothing())
+    .execute();
+}
+
+export async function findEnrollment(db: Db, enrollmentId: string) {
+  return db.selectFrom('enrollments').selectAll().where('enrollment_id', '=', enrollmentId).executeTakeFirst();
+}
+
+export interface EnrollmentFilter {
+  status?: EnrollmentProjection['status'];
+  studentRecords?: EnrollmentProjection['studentRecordsStatus'];
+  coachId?: string;
+  schoolId?: number;
+  updatedSince?: Date;
+  /** Keyset cursor: the (updated_at, enrollment_id) of the last row of the previous page. */
+  after?: { updatedAt: Date; enrollmentId: string };
+  limit: number;
+}
+
+/** Newest first, keyset-paginated so a page never skips or repeats rows while the table changes. */
+export async function listEnrollments(db: Db, f: EnrollmentFilter) {
+  return db
+    .selectFrom('enrollments')
+    .selectAll()
+    .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
+    .$if(f.studentRecords !== undefined, (q) => q.where('student_records_status', '=', f.studentRecords!))
+    .$if(f.coachId !== undefined, (q) => q.where('coach_id', '=', f.coachId!))
+    .$if(f.schoolId !== undefined, (q) => q.where('school_id', '=', f.schoolId!))
+    .$if(f.updatedSince !== undefined, (q) => q.where('updated_at', '>=', f.updatedSince!))
+    .$if(f.after !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('updated_at', '<', f.after!.updatedAt),
+          eb.and([eb('updated_at', '=', f.after!.updatedAt), eb('enrollment_id', '<', f.after!.enrollmentId)]),
+        ]),
+      ),
+    )
+    .orderBy('updated_at', 'desc')
+    .orderBy('enrollment_id', 'desc')
+    .limit(f.limit)
+    .execute();
+}

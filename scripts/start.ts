@@ -1,0 +1,125 @@
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import path from 'node:path';
+import { startApi } from '../api/server';
+import { createDb } from '../db';
+import { migrateToLatest } from '../db/migrate';
+import { createDataConverter } from '../runtime/codec';
+import { ConfigError, loadConfig } from '../runtime/config';
+import { createLogger } from '../runtime/logger';
+import { startPostgres } from '../runtime/postgres';
+import { resolveSecrets } from '../runtime/secrets';
+import { ensureSearchAttributes, startDevServer } from '../runtime/temporal-server';
+import { createWorker } from '../worker';
+
+/**
+ * `npm start`: the whole stack in one command with embedded defaults — PostgreSQL (embedded unless DATABASE_URL),
+ * migrations, the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS), the worker and the API. Data stays
+ * under DATA_DIR (.data/) across restarts; Ctrl-C stops everything this process started.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'stack');
+  const say = (line: string) => logger.info(line);
+  // This process decides when to stop, so the SDK must not shut the worker down on its own at the first signal.
+  Runtime.install({ shutdownSignals: [] });
+  const secrets = resolveSecrets(config);
+  const stops: (() => Promise<unknown>)[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const fn of stops.reverse()) {
+      await fn().catch((err: Error) => logger.error({ err }, 'while stopping'));
+    }
+    say('stopped');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  try {
+    say(
+      config.database.url
+        ? 'using DATABASE_URL'
+        : `starting embedded PostgreSQL on port ${config.database.embeddedPort}`,
+    );
+    const postgres = await startPostgres({
+      url: config.database.url,
+      dataDir: config.dataDir,
+      port: config.database.embeddedPort,
+      log: (line) => logger.debug({ component: 'postgres' }, line),
+    });
+    stops.push(() => postgres.stop());
+    const db = createDb(postgres.url, { max: config.database.poolMax });
+    stops.push(() => db.destroy());
+    const applied = await migrateToLatest(db);
+    say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+
+    let temporalAddress = config.temporal.address;
+    let uiUrl: string | undefined;
+    if (!temporalAddress) {
+      const server = await startDevServer({
+        dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
+        port: config.temporal.port,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        log: say,
+      });
+      stops.push(() => server.stop());
+      temporalAddress = server.address;
+      uiUrl = server.uiUrl;
+    }
+
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    stops.push(() => nativeConnection.close());
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      db,
+      dataConverter: createDataConverter(secrets.payloadKeys),
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    running.catch((err: Error) => {
+      logger.error({ err }, 'worker failed');
+      void stop(1);
+    });
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    if (config.temporal.address) await ensureSearchAttributes(connection, config.temporal.namespace);
+    const app = await startApi({ config, secrets, db, connection, logger });
+    stops.push(() => app.close());
+
+    const apiUrl = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`;
+    console.log(
+      [
+        '',
+        'TSA Enrollment Engine is running',
+        `  API           ${apiUrl}/v1`,
+        `  API docs      ${apiUrl}/docs`,
+        `  Health        ${apiUrl}/health`,
+        `  Temporal      ${temporalAddress}${uiUrl ? `   Web UI ${uiUrl}` : ''}`,
+        `  PostgreSQL    ${postgres.embedded ? `embedded, data in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,
+        `  Ops token     npm run token -- --role ops`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(err.message);
+    else logger.error({ err }, 'start-up failed');
+    await stop(1);
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

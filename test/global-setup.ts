@@ -1,0 +1,85 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { createDb } from '../db';
+import { migrateToLatest } from '../db/migrate';
+import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../runtime/postgres';
+import { startDevServer } from '../runtime/temporal-server';
+import { freePort } from './helpers/ports';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    workflowBundlePath: string;
+    tmpDir: string;
+  }
+}
+
+/**
+ * Once per run: one Temporal dev server (from the provisioned CLI), one PostgreSQL with a fresh database
+ * (DATABASE_URL's server when set, else an embedded one), migrated, and one workflow bundle every worker shares.
+ */
+export default async function setup(project: TestProject) {
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsa-test-'));
+  // Run as root, the embedded PostgreSQL drops to a 'postgres' user that must be able to reach its data directory.
+  fs.chmodSync(tmpDir, 0o755);
+  const log = (line: string) => console.error(`[global-setup] ${line}`);
+
+  const [temporal, postgres, bundle] = await Promise.all([
+    startDevServer({ log }),
+    startTestPostgres(tmpDir),
+    bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../workflows'), logger: quietLogger }),
+  ]);
+  const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');
+  fs.writeFileSync(workflowBundlePath, bundle.code);
+
+  const db = createDb(postgres.url, { max: 2 });
+  await migrateToLatest(db);
+  await db.destroy();
+
+  project.provide('temporalAddress', temporal.address);
+  project.provide('databaseUrl', postgres.url);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('tmpDir', tmpDir);
+
+  return async () => {
+    await temporal.stop();
+    await postgres.stop();
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+  };
+}
+
+async function startTestPostgres(tmpDir: string): Promise<RunningPostgres> {
+  const database = `tsa_test_${Date.now()}_${process.pid}`;
+  const base = process.env.DATABASE_URL;
+  if (base) {
+    // A fresh database per run on the given server, dropped afterwards.
+    await ensureDatabase(base, database);
+    const url = new URL(base);
+    url.pathname = `/${database}`;
+    return {
+      url: url.toString(),
+      embedded: false,
+      stop: async () => {
+        const pg = await import('pg');
+        const client = new pg.default.Client({ connectionString: base });
+        await client.connect();
+        await client.query(`drop database if exists "${database}" with (force)`);
+        await client.end();
+      },
+    };
+  }
+  return startEmbeddedPostgres({ dataDir: path.join(tmpDir, 'postgres'), port: await freePort(), database });
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

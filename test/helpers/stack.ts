@@ -1,0 +1,107 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app';
+import { createDb } from '../../db';
+import type { Database } from '../../db/schema';
+import { createDataConverter } from '../../runtime/codec';
+import type { PayloadKey } from '../../runtime/secrets';
+import type { EnrollmentTimings } from '../../workflows/messages';
+import { createWorker } from '../../worker';
+
+// Once per test process: the SDK's own logs only when something is wrong.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+/** Fixed test secrets; the payload key also decrypts the recorded histories under test/histories/. */
+export const TEST_SECRETS = {
+  jwtSecret: 'test-jwt-secret-that-is-long-enough-0123456789',
+  paymentWebhookSecret: 'test-payment-webhook-secret',
+  payloadKeys: [
+    { id: 'test1', key: Buffer.from('dGVzdC1wYXlsb2FkLWtleS0zMi1ieXRlcy1sb25nISE=', 'base64') },
+  ] as PayloadKey[],
+};
+
+export interface TestStack {
+  app: FastifyInstance;
+  db: Kysely<Database>;
+  client: Client;
+  taskQueue: string;
+  databaseUrl: string;
+  /** Starts a worker on this stack's task queue (one is started by default). */
+  startWorker(): Promise<void>;
+  /** Stops the running worker as a crash would leave it: nothing polls the task queue until startWorker. */
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  /** Another database (e.g. one this test stops and starts); the run's shared database otherwise. */
+  databaseUrl?: string;
+  enrollmentTimings?: EnrollmentTimings;
+  startWorker?: boolean;
+}
+
+/** The product as one test file sees it: the API on its own task queue, a worker for it, the shared server. */
+export async function createTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
+  const address = inject('temporalAddress');
+  const taskQueue = `test-${randomUUID()}`;
+  const db = createDb(databaseUrl, { max: 10 });
+  const dataConverter = createDataConverter(TEST_SECRETS.payloadKeys);
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, dataConverter });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const app = buildApp({
+    db,
+    temporal: client,
+    taskQueue,
+    defaultSchoolId: 1,
+    jwtSecret: TEST_SECRETS.jwtSecret,
+    paymentWebhookSecret: TEST_SECRETS.paymentWebhookSecret,
+    enrollmentTimings: options.enrollmentTimings,
+  });
+  await app.ready();
+
+  let worker: { worker: Worker; running: Promise<void> } | undefined;
+  const startWorker = async () => {
+    if (worker) return;
+    const w = await createWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      db,
+      dataConverter,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      identity: `test-worker-${randomBytes(3).toString('hex')}`,
+    });
+    worker = { worker: w, running: w.run() };
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    const { worker: w, running } = worker;
+    worker = undefined;
+    w.shutdown();
+    await running;
+  };
+  if (options.startWorker ?? true) await startWorker();
+
+  return {
+    app,
+    db,
+    client,
+    taskQueue,
+    databaseUrl,
+    startWorker,
+    stopWorker,
+    close: async () => {
+      await stopWorker();
+      await app.close();
+      await nativeConnection.close();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}

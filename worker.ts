@@ -1,0 +1,68 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import type { Kysely } from 'kysely';
+import { createActivities } from './activities';
+import { createDb } from './db';
+import { migrateToLatest } from './db/migrate';
+import type { Database } from './db/schema';
+import { createDataConverter } from './runtime/codec';
+import { loadConfig } from './runtime/config';
+import { createLogger } from './runtime/logger';
+import { resolveSecrets } from './runtime/secrets';
+
+export interface EnrollmentWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Kysely<Database>;
+  dataConverter: DataConverter;
+  /** A prebuilt workflow bundle (tests build one and share it); the worker bundles `workflows/` otherwise. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+export async function createWorker(options: EnrollmentWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    identity: options.identity,
+    dataConverter: options.dataConverter,
+    activities: createActivities({ db: options.db }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+  });
+}
+
+/** Runs the worker as its own process (production shape); `npm start` runs it inside the local stack instead. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'worker');
+  if (!config.database.url)
+    throw new Error('DATABASE_URL is required to run the worker on its own (npm start embeds one)');
+  const secrets = resolveSecrets(config);
+  const db = createDb(config.database.url, { max: config.database.poolMax });
+  await migrateToLatest(db);
+  const connection = await NativeConnection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    db,
+    dataConverter: createDataConverter(secrets.payloadKeys),
+  });
+  log.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+  // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs those handlers).
+  await worker.run();
+  await connection.close();
+  await db.destroy();
+  log.info('worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,246 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { studentCorrectionsSchema } from './enrollment-schemas';
+import {
+  applyCancel,
+  applyConsultationCompleted,
+  applyDocumentsVerified,
+  applyPaymentConfirmed,
+  applyRetryRequest,
+  applySubmission,
+  close,
+  currentStep,
+  initialState,
+  isClosed,
+  isFinished,
+  recordSetSnapshot,
+  recordsFailed,
+  recordsSynced,
+  recordsSyncPending,
+  reject,
+  StepRejection,
+  toProgress,
+  validateSubmission,
+  type EnrollmentState,
+} from './enrollment-state';
+import {
+  cancelSignal,
+  CoachIdKey,
+  consultationCompletedSignal,
+  documentsVerifiedSignal,
+  EnrollmentStatusKey,
+  EnrollmentStepKey,
+  paymentConfirmedSignal,
+  progressQuery,
+  retryStudentRecordsSignal,
+  SchoolIdKey,
+  StudentRecordsStatusKey,
+  submitStepSignal,
+  submitStepUpdate,
+  type EnrollmentInput,
+  type EnrollmentProgress,
+} from './messages';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Short database writes: retried quickly and for as long as the database is away. */
+const { projectEnrollment, queueNotification } = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+/**
+ * The record set: transient failures (database down) retry with backoff until they succeed; a validation or
+ * constraint failure is non-retryable and waits for an operator.
+ */
+const { syncStudentRecordSet } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    nonRetryableErrorTypes: ['StudentRecordsInvalid'],
+  },
+});
+
+const now = (): string => new Date().toISOString();
+
+/** Six characters A-Z0-9; the workflow's Math.random is seeded, so this replays identically. */
+function randomSuffix(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  return Array.from({ length: 6 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+}
+
+export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentProgress> {
+  const state: EnrollmentState = initialState(input, now());
+  const timings = {
+    firstReminderAfterMs: input.timings?.firstReminderAfterMs ?? 3 * DAY,
+    secondReminderAfterMs: input.timings?.secondReminderAfterMs ?? 7 * DAY,
+    expireAfterMs: input.timings?.expireAfterMs ?? 30 * DAY,
+  };
+
+  const assignStudentId = (): void => {
+    if (state.student && !state.records.studentUniqueId) {
+      state.records.studentUniqueId = `TSA-STU-${now().slice(0, 10).replaceAll('-', '')}-${randomSuffix()}`;
+    }
+  };
+
+  setHandler(progressQuery, () => toProgress(state));
+
+  setHandler(
+    submitStepUpdate,
+    (message) => {
+      applySubmission(
+        state,
+        toApplicationFailure(() => validateSubmission(state, message)),
+        now(),
+      );
+      assignStudentId();
+      return toProgress(state);
+    },
+    { validator: (message) => void toApplicationFailure(() => validateSubmission(state, message)) },
+  );
+
+  setHandler(submitStepSignal, (message) => {
+    try {
+      applySubmission(state, validateSubmission(state, message), now());
+      assignStudentId();
+    } catch (err) {
+      if (!(err instanceof StepRejection)) throw err;
+      const step = typeof message?.step === 'number' ? message.step : undefined;
+      reject(state, now(), 'submitStep', err.message, step);
+    }
+  });
+
+  setHandler(consultationCompletedSignal, (message) => applyConsultationCompleted(state, message, now()));
+  setHandler(documentsVerifiedSignal, (message) => applyDocumentsVerified(state, message, now()));
+  setHandler(paymentConfirmedSignal, (message) => applyPaymentConfirmed(state, message, now()));
+  setHandler(cancelSignal, (message) => applyCancel(state, message, now()));
+  setHandler(retryStudentRecordsSignal, (message) => {
+    const corrections = studentCorrectionsSchema.safeParse(message?.corrections ?? {});
+    if (!corrections.success) {
+      return reject(state, now(), 'retryStudentRecords', `invalid corrections: ${corrections.error.message}`, 4);
+    }
+    applyRetryRequest(state, message?.corrections ? corrections.data : undefined, now());
+  });
+
+  await Promise.all([syncRecords(), syncProjection(), watchInactivity()]);
+  await condition(allHandlersFinished);
+  return toProgress(state);
+
+  /** Keeps the student record set in step with the state, coalescing bursts of changes into one write. */
+  async function syncRecords(): Promise<void> {
+    for (;;) {
+      await condition(() => recordsSyncPending(state) || isFinished(state));
+      if (isFinished(state)) return;
+      const snapshot = recordSetSnapshot(state);
+      state.records.attempts += state.records.status === 'created' ? 0 : 1;
+      try {
+        await syncStudentRecordSet(snapshot);
+        recordsSynced(state, snapshot.version, now());
+      } catch (err) {
+        recordsFailed(state, failureMessage(err), now());
+      }
+    }
+  }
+
+  /** Writes the `enrollments` projection after every change; a later version always wins. */
+  async function syncProjection(): Promise<void> {
+    let projected = 0;
+    let searchAttributes = '';
+    for (;;) {
+      await condition(() => state.version > projected || (isFinished(state) && state.version === projected));
+      if (state.version === projected) return;
+      const version = state.version;
+      const attributes = {
+        status: state.status,
+        step: currentStep(state),
+        records: state.records.status,
+      };
+      const key = JSON.stringify(attributes);
+      if (key !== searchAttributes) {
+        upsertSearchAttributes([
+          { key: EnrollmentStatusKey, value: attributes.status },
+          { key: EnrollmentStepKey, value: attributes.step },
+          { key: StudentRecordsStatusKey, value: attributes.records },
+          { key: SchoolIdKey, value: state.schoolId },
+          ...(state.coachId ? [{ key: CoachIdKey, value: state.coachId }] : []),
+        ]);
+        searchAttributes = key;
+      }
+      await projectEnrollment({
+        enrollmentId: state.enrollmentId,
+        invitationId: state.invitationId,
+        coachId: state.coachId,
+        schoolId: state.schoolId,
+        status: state.status,
+        currentStep: attributes.step,
+        studentUniqueId: state.records.status === 'created' ? (state.records.studentUniqueId ?? null) : null,
+        studentRecordsStatus: state.records.status,
+        studentRecordsError: state.records.error ?? null,
+        studentRecordsAttempts: state.records.attempts,
+        version,
+      });
+      projected = version;
+    }
+  }
+
+  /** Reminders after 3 and 7 days without progress, expiry after 30; any progress starts the clock again. */
+  async function watchInactivity(): Promise<void> {
+    while (!isClosed(state)) {
+      const version = state.version;
+      const since = Date.now();
+      const reminders = [
+        { kind: 'enrollment_reminder_1', at: timings.firstReminderAfterMs },
+        { kind: 'enrollment_reminder_2', at: timings.secondReminderAfterMs },
+      ];
+      let progressed = false;
+      for (const reminder of reminders) {
+        progressed = await condition(() => state.version !== version, Math.max(0, since + reminder.at - Date.now()));
+        if (progressed) break;
+        await queueNotification({
+          dedupeKey: `${state.enrollmentId}:${reminder.kind}:${version}`,
+          kind: reminder.kind,
+          enrollmentId: state.enrollmentId,
+          recipient: input.parentEmail,
+          payload: { currentStep: currentStep(state), inactiveSince: new Date(since).toISOString() },
+        });
+      }
+      if (progressed) continue;
+      if (await condition(() => state.version !== version, Math.max(0, since + timings.expireAfterMs - Date.now()))) {
+        continue;
+      }
+      close(state, 'expired', `no progress for ${Math.round(timings.expireAfterMs / DAY)} days`, now());
+    }
+  }
+}
+
+/** Update rejections cross to the client as ApplicationFailures, whose type the API maps to 400 or 409. */
+function toApplicationFailure<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof StepRejection) {
+      throw ApplicationFailure.create({
+        type: err.type,
+        message: err.message,
+        nonRetryable: true,
+        details: err.issues ? [err.issues] : [],
+      });
+    }
+    throw err;
+  }
+}
+
+function failureMessage(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,131 @@
+/**
+ * Everything the API and other services need to talk to the workflows: task queue, ids, search attributes,
+ * message definitions and their input/output types. Imports only Temporal's message helpers and zod schemas,
+ * so the API can import it without pulling in workflow code.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { z } from 'zod';
+import type {
+  consultationCompletedSchema,
+  paymentConfirmationSchema,
+  StepNumber,
+  StepSubmission,
+  studentCorrectionsSchema,
+} from './enrollment-schemas';
+
+export const DEFAULT_TASK_QUEUE = 'tsa-enrollment';
+
+export const ENROLLMENT_ID_PATTERN = /^TSA-ENROLL-\d{8}-[A-Z0-9]{6}$/;
+
+export const EnrollmentStatusKey = defineSearchAttributeKey('EnrollmentStatus', SearchAttributeType.KEYWORD);
+export const EnrollmentStepKey = defineSearchAttributeKey('EnrollmentStep', SearchAttributeType.INT);
+export const StudentRecordsStatusKey = defineSearchAttributeKey('StudentRecordsStatus', SearchAttributeType.KEYWORD);
+export const CoachIdKey = defineSearchAttributeKey('CoachId', SearchAttributeType.KEYWORD);
+export const SchoolIdKey = defineSearchAttributeKey('SchoolId', SearchAttributeType.INT);
+
+/** Custom search attributes the workflows set; none carries personal data. */
+export const SEARCH_ATTRIBUTES = [
+  EnrollmentStatusKey,
+  EnrollmentStepKey,
+  StudentRecordsStatusKey,
+  CoachIdKey,
+  SchoolIdKey,
+] as const;
+
+export type EnrollmentStatus = 'in_progress' | 'registered' | 'enrolled' | 'cancelled' | 'expired';
+export type StepStatus = 'pending' | 'completed' | 'awaiting_confirmation' | 'rejected';
+export type StudentRecordsStatus = 'not_started' | 'creating' | 'created' | 'failed';
+
+/** Who sent a message; carried into the history so auditors can see it. */
+export interface Actor {
+  role: 'parent' | 'coach' | 'ops' | 'auditor' | 'system' | 'payment_provider';
+  id: string;
+}
+
+export interface EnrollmentTimings {
+  /** Milliseconds without progress before the first reminder (default 3 days). */
+  firstReminderAfterMs?: number;
+  /** Milliseconds without progress before the second reminder (default 7 days). */
+  secondReminderAfterMs?: number;
+  /** Milliseconds without progress before the enrollment expires (default 30 days). */
+  expireAfterMs?: number;
+}
+
+export interface EnrollmentInput {
+  enrollmentId: string;
+  invitationId: string;
+  coachId: string | null;
+  schoolId: number;
+  parentEmail: string;
+  timings?: EnrollmentTimings;
+}
+
+export interface StepProgress {
+  step: StepNumber;
+  name: string;
+  status: StepStatus;
+  completedAt?: string;
+}
+
+export interface StudentRecordsProgress {
+  status: StudentRecordsStatus;
+  studentUniqueId?: string;
+  error?: string;
+  attempts?: number;
+}
+
+export interface RejectedMessage {
+  at: string;
+  message: string;
+  step?: number;
+  reason: string;
+}
+
+export interface EnrollmentProgress {
+  enrollmentId: string;
+  status: EnrollmentStatus;
+  currentStep: StepNumber;
+  steps: StepProgress[];
+  studentRecords: StudentRecordsProgress;
+  /** Signals that could not be applied, newest last (bounded). */
+  rejectedMessages: RejectedMessage[];
+  updatedAt: string;
+}
+
+export type StepSubmissionMessage = StepSubmission & { actor?: Actor };
+export type ConsultationCompletedMessage = z.infer<typeof consultationCompletedSchema> & { actor?: Actor };
+export type PaymentConfirmedMessage = Omit<z.infer<typeof paymentConfirmationSchema>, 'enrollmentId'> & {
+  actor?: Actor;
+};
+export interface DocumentsVerifiedMessage {
+  /** Document types staff have seen (e.g. paper copies handed in); they count as present. */
+  documentTypes?: ('birth_certificate' | 'immunization_record' | 'proof_of_residence' | 'prior_school_records')[];
+  notes?: string;
+  actor?: Actor;
+}
+export interface RetryStudentRecordsMessage {
+  corrections?: z.infer<typeof studentCorrectionsSchema>;
+  actor?: Actor;
+}
+export interface CancelMessage {
+  reason: string;
+  actor?: Actor;
+}
+
+export const progressQuery = defineQuery<EnrollmentProgress>('progress');
+export const submitStepUpdate = defineUpdate<EnrollmentProgress, [StepSubmissionMessage]>('submitStep');
+export const submitStepSignal = defineSignal<[StepSubmissionMessage]>('submitStep');
+export const consultationCompletedSignal = defineSignal<[ConsultationCompletedMessage]>('consultationCompleted');
+export const documentsVerifiedSignal = defineSignal<[DocumentsVerifiedMessage]>('documentsVerified');
+export const paymentConfirmedSignal = defineSignal<[PaymentConfirmedMessage]>('paymentConfirmed');
+export const retryStudentRecordsSignal = defineSignal<[RetryStudentRecordsMessage]>('retryStudentRecords');
+export const cancelSignal = defineSignal<[CancelMessage]>('cancel');
+
+/** Application failure types the API maps to HTTP statuses. */
+export const FailureTypes = {
+  invalidInput: 'InvalidInput',
+  stepOutOfOrder: 'StepOutOfOrder',
+  enrollmentClosed: 'EnrollmentClosed',
+  studentRecordsInvalid: 'StudentRecordsInvalid',
+} as const;
