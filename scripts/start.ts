@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import path from 'node:path';
 import { startApi } from '../api/server';
 import { createDb } from '../db';
@@ -22,16 +22,19 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'stack');
   const say = (line: string) => logger.info(line);
   // This process decides when to stop, so the SDK must not shut the worker down on its own at the first signal.
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   const secrets = resolveSecrets(config);
-  const stops: (() => Promise<unknown>)[] = [];
+  const stops: { name: string; run: () => Promise<unknown> }[] = [];
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping…');
-    for (const fn of stops.reverse()) {
-      await fn().catch((err: Error) => logger.error({ err }, 'while stopping'));
+    for (const { name, run } of stops.reverse()) {
+      await run().then(
+        () => logger.debug(`${name} stopped`),
+        (err: Error) => logger.error({ err }, `while stopping ${name}`),
+      );
     }
     say('stopped');
     process.exit(code);
@@ -50,10 +53,11 @@ async function main(): Promise<void> {
       dataDir: config.dataDir,
       port: config.database.embeddedPort,
       log: (line) => logger.debug({ component: 'postgres' }, line),
+      callerHandlesSignals: true,
     });
-    stops.push(() => postgres.stop());
+    stops.push({ name: 'PostgreSQL', run: () => postgres.stop() });
     const db = createDb(postgres.url, { max: config.database.poolMax });
-    stops.push(() => db.destroy());
+    stops.push({ name: 'database pool', run: () => db.destroy() });
     const applied = await migrateToLatest(db);
     say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
 
@@ -67,13 +71,13 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         log: say,
       });
-      stops.push(() => server.stop());
+      stops.push({ name: 'Temporal dev server', run: () => server.stop() });
       temporalAddress = server.address;
       uiUrl = server.uiUrl;
     }
 
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-    stops.push(() => nativeConnection.close());
+    stops.push({ name: 'worker connection', run: () => nativeConnection.close() });
     const worker = await createWorker({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
@@ -82,9 +86,12 @@ async function main(): Promise<void> {
       dataConverter: createDataConverter(secrets.payloadKeys),
     });
     const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
+    stops.push({
+      name: 'worker',
+      run: async () => {
+        worker.shutdown();
+        await running;
+      },
     });
     running.catch((err: Error) => {
       logger.error({ err }, 'worker failed');
@@ -92,10 +99,10 @@ async function main(): Promise<void> {
     });
 
     const connection = await Connection.connect({ address: temporalAddress });
-    stops.push(() => connection.close());
+    stops.push({ name: 'client connection', run: () => connection.close() });
     if (config.temporal.address) await ensureSearchAttributes(connection, config.temporal.namespace);
     const app = await startApi({ config, secrets, db, connection, logger });
-    stops.push(() => app.close());
+    stops.push({ name: 'API', run: () => app.close() });
 
     const apiUrl = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`;
     console.log(

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -11,9 +11,6 @@ import { createDataConverter } from '../../runtime/codec';
 import type { PayloadKey } from '../../runtime/secrets';
 import type { EnrollmentTimings } from '../../workflows/messages';
 import { createWorker } from '../../worker';
-
-// Once per test process: the SDK's own logs only when something is wrong.
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /** Fixed test secrets; the payload key also decrypts the recorded histories under test/histories/. */
 export const TEST_SECRETS = {
