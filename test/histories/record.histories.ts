@@ -1,0 +1,80 @@
+/**
+ * `npm run histories:record` (vitest with vitest.histories.config.mts, not part of `npm test`): runs real enrollments
+ * (complete, failed then retried, cancelled) against the run's Temporal dev server and PostgreSQL, and saves their
+ * histories here. The suite replays every file in this folder
+ * against the current workflow code, so a change that breaks running enrollments fails the tests.
+ * Payloads are encrypted with the test key (test/helpers/stack.ts), which the replay test also uses.
+ */
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, it } from 'vitest';
+import { retryStudentRecordsSignal } from '../../workflows/messages';
+import {
+  bearer,
+  confirmPayment,
+  payloads,
+  startEnrollment,
+  submitOk,
+  throughConsultation,
+  waitForProgress,
+  type Enrollment,
+} from '../helpers/enrollment';
+import { createTestStack, type TestStack } from '../helpers/stack';
+
+async function complete(stack: TestStack): Promise<Enrollment> {
+  const e = await startEnrollment(stack);
+  await throughConsultation(stack, e);
+  await submitOk(stack, e, 4);
+  await submitOk(stack, e, 5);
+  await submitOk(stack, e, 6);
+  await confirmPayment(stack, e);
+  return e;
+}
+
+async function failedThenRetried(stack: TestStack): Promise<Enrollment> {
+  const e = await startEnrollment(stack);
+  await throughConsultation(stack, e);
+  await submitOk(stack, e, 4, { ...payloads[4], birthDate: '2099-01-01' });
+  await waitForProgress(stack, e, (p) => p.studentRecords.status === 'failed');
+  await submitOk(stack, e, 5);
+  await submitOk(stack, e, 6);
+  await confirmPayment(stack, e);
+  await waitForProgress(stack, e, (p) => p.status === 'enrolled');
+  await stack.client.workflow
+    .getHandle(e.enrollmentId)
+    .signal(retryStudentRecordsSignal, { corrections: { birthDate: '2012-03-14' }, actor: { role: 'ops', id: 'ops-1' } });
+  return e;
+}
+
+async function cancelled(stack: TestStack): Promise<Enrollment> {
+  const e = await startEnrollment(stack);
+  await throughConsultation(stack, e);
+  await submitOk(stack, e, 4);
+  await waitForProgress(stack, e, (p) => p.studentRecords.status === 'created');
+  const res = await stack.app.inject({
+    method: 'POST',
+    url: `/v1/enrollments/${e.enrollmentId}/cancel`,
+    headers: bearer(e.parentToken),
+    payload: { reason: 'moving away' },
+  });
+  if (res.statusCode !== 202) throw new Error(res.body);
+  return e;
+}
+
+const RECORDINGS = { complete, 'failed-then-retried': failedThenRetried, cancelled };
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await createTestStack();
+});
+afterAll(async () => stack?.close());
+
+for (const [name, run] of Object.entries(RECORDINGS)) {
+  it(`records enrollment-${name}.json`, async () => {
+    const e = await run(stack);
+    const handle = stack.client.workflow.getHandle(e.enrollmentId);
+    await handle.result();
+    fs.writeFileSync(path.join(__dirname, `enrollment-${name}.json`), historyToJSON(await handle.fetchHistory()) + '\n');
+  });
+}

@@ -1,0 +1,36 @@
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, inject, it } from 'vitest';
+import { createDataConverter } from '../../runtime/codec';
+import { TEST_SECRETS } from '../helpers/stack';
+
+const dir = path.resolve(__dirname, '../histories');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+it('every recorded enrollment history replays deterministically against the current workflow code', async () => {
+  // Complete, failed-then-retried and cancelled enrollments at least; new recordings add to them.
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'enrollment-complete.json',
+      'enrollment-failed-then-retried.json',
+      'enrollment-cancelled.json',
+    ]),
+  );
+  const histories = files.map((file) => ({
+    workflowId: file,
+    history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))),
+  }));
+  const results = [];
+  for await (const result of Worker.runReplayHistories(
+    {
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      dataConverter: createDataConverter(TEST_SECRETS.payloadKeys),
+    },
+    histories,
+  )) {
+    results.push({ workflowId: result.workflowId, error: result.error?.message });
+  }
+  expect(results).toEqual(files.map((workflowId) => ({ workflowId, error: undefined })));
+});

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+/** `npm run histories:record`: re-records test/histories/*.json from real enrollments (not part of `npm test`). */
+export default defineConfig({
+  test: {
+    include: ['test/histories/record.histories.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup.ts'],
+    testTimeout: 60_000,
+  },
+});
