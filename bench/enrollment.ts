@@ -1,0 +1,318 @@
+/**
+ * `npm run bench [-- --n 200 --concurrency 1,5,20 --open 1000]`
+ *
+ * Drives N full enrollments through the HTTP API at each concurrency against the Temporal dev server and
+ * PostgreSQL, and in the same run the engine floor: a no-op workflow with the same number of updates and one
+ * activity, driven straight through the Temporal client. Prints each figure and its ratio to the floor, the process
+ * RSS with `--open` enrollments open, and writes everything as JSON under bench/results/.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { spawn } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildApp } from '../api/app';
+import { createDb } from '../db';
+import { migrateToLatest } from '../db/migrate';
+import { createDataConverter } from '../runtime/codec';
+import { startEmbeddedPostgres } from '../runtime/postgres';
+import { parsePayloadKeys } from '../runtime/secrets';
+import { startDevServer } from '../runtime/temporal-server';
+import type { EnrollmentProgress } from '../workflows/messages';
+import { createWorker } from '../worker';
+import { floorStepUpdate, type floorWorkflow } from './floor-workflow';
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '1,5,20' },
+    open: { type: 'string', default: '1000' },
+  },
+});
+const N = Number(args.n);
+const LEVELS = args.concurrency.split(',').map(Number);
+const OPEN = Number(args.open);
+const STEPS = 6;
+
+const secrets = {
+  jwtSecret: 'bench-jwt-secret-0123456789-0123456789-abc',
+  paymentWebhookSecret: 'bench-payment-webhook-secret',
+  payloadKeys: parsePayloadKeys(`bench:${Buffer.alloc(32, 7).toString('base64')}`),
+};
+
+const payloads: Record<number, unknown> = {
+  1: {
+    guardian: {
+      firstName: 'Ana',
+      lastName: 'Diaz',
+      email: 'ana@example.com',
+      phone: '512-555-0100',
+      relationship: 'mother',
+    },
+    address: { line1: '1 Main St', city: 'Austin', state: 'TX', postalCode: '78701' },
+  },
+  2: { sportInterests: ['basketball'], gradeLevel: '07', expectedStartDate: '2026-08-17' },
+  3: { scheduledAt: '2026-12-01T15:00:00Z' },
+  4: {
+    firstName: 'Leo',
+    lastName: 'Diaz',
+    birthDate: '2013-05-01',
+    sex: 'Male',
+    hispanicLatinoEthnicity: true,
+    races: ['White'],
+  },
+  5: {
+    documents: ['birth_certificate', 'immunization_record', 'proof_of_residence'].map((type, i) => ({
+      type,
+      fileName: `${type}.pdf`,
+      sha256: String(i).repeat(64),
+    })),
+  },
+  6: { paymentReference: 'pay_bench', amountCents: 10_000 },
+};
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const summarize = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), n: s.length };
+};
+
+async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsa-bench-'));
+  fs.chmodSync(tmp, 0o755);
+  console.error('starting Temporal dev server and PostgreSQL…');
+  const temporal = await startDevServer();
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: 55439, database: 'bench' });
+  const db = createDb(postgres.url, { max: 10 });
+  await migrateToLatest(db);
+
+  const dataConverter = createDataConverter(secrets.payloadKeys);
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, dataConverter });
+  const native = await NativeConnection.connect({ address: temporal.address });
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../workflows'), logger: quiet });
+  const enrollmentWorker = await createWorker({
+    connection: native,
+    namespace: 'default',
+    taskQueue: 'bench-enrollment',
+    db,
+    dataConverter,
+    workflowBundle: { code: bundle.code },
+  });
+  const floorWorker = await Worker.create({
+    connection: native,
+    taskQueue: 'bench-floor',
+    workflowBundle: {
+      code: (await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, 'floor-workflow.ts'), logger: quiet }))
+        .code,
+    },
+    activities: { floorActivity: async () => {} },
+    dataConverter,
+  });
+  const running = [enrollmentWorker.run(), floorWorker.run()];
+
+  const app = buildApp({
+    db,
+    temporal: client,
+    taskQueue: 'bench-enrollment',
+    defaultSchoolId: 1,
+    jwtSecret: secrets.jwtSecret,
+    paymentWebhookSecret: secrets.paymentWebhookSecret,
+  });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const opsToken = app.signToken({ role: 'ops', sub: 'bench' });
+
+  async function http(method: string, url: string, body: unknown, headers: Record<string, string> = {}) {
+    const raw = JSON.stringify(body);
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: raw,
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${url} → ${res.status} ${text}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  }
+
+  async function openEnrollment() {
+    const inv = await http(
+      'POST',
+      '/v1/invitations',
+      { parentEmail: `p-${randomUUID()}@example.com` },
+      {
+        authorization: `Bearer ${opsToken}`,
+      },
+    );
+    const e = await http('POST', '/v1/enrollments', { invitationToken: inv.invitationToken });
+    return { id: e.enrollmentId as string, auth: { authorization: `Bearer ${e.parentToken as string}` } };
+  }
+
+  async function fullEnrollment(stepLatencies: number[], step4Sent: Map<string, number>) {
+    const e = await openEnrollment();
+    for (let step = 1; step <= STEPS; step++) {
+      if (step === 4) step4Sent.set(e.id, Date.now());
+      const t0 = performance.now();
+      await http('PUT', `/v1/enrollments/${e.id}/steps/${step}`, payloads[step], e.auth);
+      stepLatencies.push(performance.now() - t0);
+      if (step === 3) {
+        await http(
+          'POST',
+          `/v1/enrollments/${e.id}/consultation`,
+          { completed: true },
+          { authorization: `Bearer ${opsToken}` },
+        );
+      }
+    }
+    const raw = JSON.stringify({ enrollmentId: e.id, ...(payloads[6] as object), status: 'succeeded' });
+    const signature = createHmac('sha256', secrets.paymentWebhookSecret).update(raw).digest('hex');
+    const res = await fetch(`${base}/v1/webhooks/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': `sha256=${signature}` },
+      body: raw,
+    });
+    if (res.status !== 202) throw new Error(`webhook → ${res.status}`);
+    const result = (await client.workflow.getHandle(e.id).result()) as EnrollmentProgress;
+    if (result.status !== 'enrolled') throw new Error(`${e.id} ended ${result.status}`);
+    return e.id;
+  }
+
+  async function floorRun(updateLatencies: number[]) {
+    const handle = await client.workflow.start<typeof floorWorkflow>('floorWorkflow', {
+      taskQueue: 'bench-floor',
+      workflowId: `floor-${randomUUID()}`,
+      args: [STEPS],
+    });
+    for (let step = 1; step <= STEPS; step++) {
+      const t0 = performance.now();
+      await handle.executeUpdate(floorStepUpdate, { args: [step] });
+      updateLatencies.push(performance.now() - t0);
+    }
+    await handle.result();
+  }
+
+  const results: Record<string, unknown>[] = [];
+  for (const c of LEVELS) {
+    console.error(`concurrency ${c}: ${N} floor workflows…`);
+    const floorLatencies: number[] = [];
+    let t0 = performance.now();
+    await pool(N, c, () => floorRun(floorLatencies));
+    const floorSeconds = (performance.now() - t0) / 1000;
+
+    console.error(`concurrency ${c}: ${N} enrollments…`);
+    const stepLatencies: number[] = [];
+    const step4Sent = new Map<string, number>();
+    t0 = performance.now();
+    const ids = await pool(N, c, () => fullEnrollment(stepLatencies, step4Sent));
+    const seconds = (performance.now() - t0) / 1000;
+    const created = await db
+      .selectFrom('students')
+      .select(['enrollment_id', 'created_at'])
+      .where('enrollment_id', 'in', ids)
+      .execute();
+    const recordLatencies = created.map((r) => r.created_at.getTime() - step4Sent.get(r.enrollment_id)!);
+
+    const floor = { perSecond: N / floorSeconds, update: summarize(floorLatencies) };
+    const enrollment = {
+      perSecond: N / seconds,
+      stepSubmit: summarize(stepLatencies),
+      step4ToRecordSet: summarize(recordLatencies),
+    };
+    results.push({ concurrency: c, n: N, floor, enrollment });
+    const r = (a: number, b: number) => (a / b).toFixed(2);
+    console.log(
+      [
+        `\n== concurrency ${c} (${N} each)`,
+        `  floor:       ${floor.perSecond.toFixed(1)} workflows/s; update p50 ${floor.update.p50.toFixed(1)} ms, p95 ${floor.update.p95.toFixed(1)} ms, p99 ${floor.update.p99.toFixed(1)} ms`,
+        `  enrollment:  ${enrollment.perSecond.toFixed(1)} enrollments/s (${r(enrollment.perSecond, floor.perSecond)}× floor)`,
+        `  step submit: p50 ${enrollment.stepSubmit.p50.toFixed(1)} ms (${r(enrollment.stepSubmit.p50, floor.update.p50)}×), p95 ${enrollment.stepSubmit.p95.toFixed(1)} ms (${r(enrollment.stepSubmit.p95, floor.update.p95)}×), p99 ${enrollment.stepSubmit.p99.toFixed(1)} ms (${r(enrollment.stepSubmit.p99, floor.update.p99)}×)`,
+        `  step 4 sent → record set committed: p50 ${enrollment.step4ToRecordSet.p50.toFixed(0)} ms, p99 ${enrollment.step4ToRecordSet.p99.toFixed(0)} ms (${created.length} record sets)`,
+      ].join('\n'),
+    );
+  }
+
+  // The worker on its own, as production runs it (`npm run worker`), so its RSS is the worker's alone.
+  enrollmentWorker.shutdown();
+  await running[0];
+  console.error(`starting a worker process and opening ${OPEN} enrollments (redeemed, step 1 submitted)…`);
+  const worker = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../worker.ts')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: postgres.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: 'bench-enrollment',
+      JWT_SECRET: secrets.jwtSecret,
+      PAYMENT_WEBHOOK_SECRET: secrets.paymentWebhookSecret,
+      BACKGROUND_CHECK_WEBHOOK_SECRET: secrets.paymentWebhookSecret,
+      PAYLOAD_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 7).toString('base64')}`,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const rssOf = (pid: number) =>
+    Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+  const idle = await openEnrollment(); // answers once the new worker polls
+  await http('PUT', `/v1/enrollments/${idle.id}/steps/1`, payloads[1], idle.auth);
+  const rssBeforeMb = rssOf(worker.pid!);
+  await pool(OPEN, 20, async () => {
+    const e = await openEnrollment();
+    await http('PUT', `/v1/enrollments/${e.id}/steps/1`, payloads[1], e.auth);
+  });
+  const memory = { openEnrollments: OPEN, workerRssBeforeMb: rssBeforeMb, workerRssWithOpenMb: rssOf(worker.pid!) };
+  console.log(
+    `\n== memory: worker process RSS ${memory.workerRssWithOpenMb.toFixed(0)} MB with ${OPEN} open enrollments (${memory.workerRssBeforeMb.toFixed(0)} MB with one)`,
+  );
+  worker.kill('SIGTERM');
+  await new Promise((resolve) => worker.once('exit', resolve));
+
+  const out = path.resolve(__dirname, 'results');
+  fs.mkdirSync(out, { recursive: true });
+  const file = path.join(out, `enrollment-${new Date().toISOString().replaceAll(':', '-')}.json`);
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, results, memory },
+      null,
+      2,
+    ),
+  );
+  console.log(`\nfigures written to ${path.relative(process.cwd(), file)}`);
+
+  await app.close();
+  floorWorker.shutdown();
+  await Promise.all(running);
+  await native.close();
+  await connection.close();
+  await db.destroy();
+  await temporal.stop();
+  await postgres.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
