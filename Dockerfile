@@ -5,6 +5,9 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# Workers load the prebuilt workflow bundle instead of bundling at start (less memory, faster start).
+RUN npm run build:workflows
+ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 USER node
 EXPOSE 3000
 CMD ["npm", "run", "api"]

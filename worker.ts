@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { createActivities } from './activities';
@@ -39,6 +39,9 @@ export async function createWorker(options: EnrollmentWorkerOptions): Promise<Wo
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'worker');
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
+  });
   if (!config.database.url)
     throw new Error('DATABASE_URL is required to run the worker on its own (npm start embeds one)');
   const secrets = resolveSecrets(config);
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     db,
     dataConverter: createDataConverter(secrets.payloadKeys),
+    ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
   });
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs those handlers).

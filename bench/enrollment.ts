@@ -112,6 +112,8 @@ async function main(): Promise<void> {
   const client = new Client({ connection, dataConverter });
   const native = await NativeConnection.connect({ address: temporal.address });
   const bundle = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../workflows'), logger: quiet });
+  const bundlePath = path.join(tmp, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
   const enrollmentWorker = await createWorker({
     connection: native,
     namespace: 'default',
@@ -263,6 +265,7 @@ async function main(): Promise<void> {
       DATABASE_URL: postgres.url,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: 'bench-enrollment',
+      WORKFLOW_BUNDLE_PATH: bundlePath,
       JWT_SECRET: secrets.jwtSecret,
       PAYMENT_WEBHOOK_SECRET: secrets.paymentWebhookSecret,
       BACKGROUND_CHECK_WEBHOOK_SECRET: secrets.paymentWebhookSecret,

@@ -38,10 +38,19 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('tsa-enrollment'),
   TEMPORAL_CLI: optionalString,
+  WORKFLOW_BUNDLE_PATH: optionalString,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   CODEC_PORT: port.default(8234),
-  TEMPORAL_UI_ORIGIN: optionalString,
+  TEMPORAL_UI_ORIGIN: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^https?:\/\/[^/\s,]+(,https?:\/\/[^/\s,]+)*$/,
+        'must be an origin like http://127.0.0.1:8233 (comma-separated)',
+      )
+      .optional(),
+  ),
   DEFAULT_SCHOOL_ID: z.coerce.number().int().positive().default(1),
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   PAYMENT_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
@@ -70,10 +79,14 @@ export interface Config {
     namespace: string;
     taskQueue: string;
     cliPath?: string;
+    /** A prebuilt workflow bundle (`npm run build:workflows`): the worker then never loads the bundler. */
+    workflowBundlePath?: string;
     port: number;
     uiPort: number;
+    /** Loopback-only port of the development codec server the local Web UI calls. */
     codecPort: number;
-    uiOrigin?: string;
+    /** Browser origins of the Temporal Web UI allowed to call the codec endpoints (CORS). */
+    uiOrigins: string[];
   };
   defaultSchoolId: number;
   secrets: {
@@ -104,10 +117,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI,
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       codecPort: e.CODEC_PORT,
-      uiOrigin: e.TEMPORAL_UI_ORIGIN,
+      uiOrigins: e.TEMPORAL_UI_ORIGIN?.split(',') ?? [
+        `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
+        `http://localhost:${e.TEMPORAL_UI_PORT}`,
+      ],
     },
     defaultSchoolId: e.DEFAULT_SCHOOL_ID,
     secrets: {

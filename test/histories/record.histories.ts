@@ -70,11 +70,14 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
+/** Recordings never replace older ones: each workflow version's histories must keep replaying. */
+const TAG = process.env.HISTORIES_TAG ?? new Date().toISOString().slice(0, 10);
+
 for (const [name, run] of Object.entries(RECORDINGS)) {
-  it(`records enrollment-${name}.json`, async () => {
+  it(`records enrollment-${name}.${TAG}.json`, async () => {
     const e = await run(stack);
     const handle = stack.client.workflow.getHandle(e.enrollmentId);
     await handle.result();
-    fs.writeFileSync(path.join(__dirname, `enrollment-${name}.json`), historyToJSON(await handle.fetchHistory()) + '\n');
+    fs.writeFileSync(path.join(__dirname, `enrollment-${name}.${TAG}.json`), historyToJSON(await handle.fetchHistory()) + '\n');
   });
 }
