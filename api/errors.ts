@@ -37,11 +37,17 @@ function describe(issues: FieldIssue[]): string {
   return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
 }
 
+/** An unknown key is named at its own path (`guardian.phnoe`), not at the object that holds it. */
+function unknownKeyIssues(parent: string[], keys: readonly string[]): FieldIssue[] {
+  return keys.map((key) => ({ path: [...parent, key].join('.'), message: 'is not an accepted field' }));
+}
+
 export function zodIssues(error: ZodError, prefix = ''): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean);
+    if (issue.code === 'unrecognized_keys') return unknownKeyIssues(path, issue.keys);
+    return [{ path: path.join('.'), message: issue.message }];
+  });
 }
 
 /**
@@ -52,12 +58,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = error.validationContext;
-      const issues = error.validation.map((v) => ({
-        path: [context === 'body' ? '' : context, ...v.instancePath.split('/').filter(Boolean)]
-          .filter(Boolean)
-          .join('.'),
-        message: v.message ?? 'is invalid',
-      }));
+      const issues = error.validation.flatMap((v) => {
+        const path = [context === 'body' ? '' : (context ?? ''), ...v.instancePath.split('/')].filter(Boolean);
+        const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
+        if (keys) return unknownKeyIssues(path, keys);
+        return [{ path: path.join('.'), message: v.message ?? 'is invalid' }];
+      });
       return reply.status(400).send({ error: 'invalid_request', message: describe(issues), issues });
     }
     if (error instanceof ZodError) {

@@ -159,3 +159,28 @@ export async function throughConsultation(stack: TestStack, e: Enrollment): Prom
   await confirmConsultation(stack, e);
   await waitForProgress(stack, e, (p) => p.steps[2]!.status === 'completed');
 }
+
+/**
+ * Reads until the predicate holds, for what the workflow writes after it answers (the `enrollments` projection, a
+ * corrected record set): waits on the database's own answer, never on a fixed sleep.
+ */
+export async function waitForValue<T>(
+  read: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} never matched; last: ${JSON.stringify(last)}`);
+}
+
+/** Step 1 with a guardian e-mail of its own, so the guardian's OneRoster user links to this enrollment's student only. */
+export function guardianStep(email = `maria.lopez+${randomUUID()}@example.com`) {
+  return { ...payloads[1], guardian: { ...payloads[1].guardian, email } };
+}
