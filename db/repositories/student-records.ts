@@ -183,6 +183,21 @@ export async function writeStudentRecordSet(db: Db, input: StudentRecordSetInput
     source: 'TSA_Admissions_Portal',
   };
 
+  // A step 1 corrected to another e-mail is another guardian user: the one it replaces no longer speaks for the child.
+  const previous = await db
+    .selectFrom('users')
+    .select('agents')
+    .where('sourced_id', '=', studentSourcedId)
+    .executeTakeFirst();
+  const replacedGuardians = (previous?.agents ?? []).filter((id) => id !== parentSourcedId);
+  if (replacedGuardians.length > 0) {
+    await db
+      .updateTable('users')
+      .set({ agents: sql`users.agents - ${studentSourcedId}::text`, date_last_modified: nowTs })
+      .where('sourced_id', 'in', replacedGuardians)
+      .execute();
+  }
+
   await db
     .insertInto('users')
     .values({
