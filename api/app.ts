@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import {
@@ -13,10 +14,14 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { EnrollmentTimings } from '../workflows/messages';
 import { registerErrorHandler } from './errors';
+import auditLogPlugin from './plugins/audit-log';
 import authPlugin from './plugins/auth';
+import auditRoutes from './routes/audit';
+import codecRoutes, { DEFAULT_UI_ORIGINS } from './routes/codec';
 import enrollmentRoutes from './routes/enrollments';
 import healthRoutes from './routes/health';
 import invitationRoutes from './routes/invitations';
+import opsRoutes from './routes/ops';
 import webhookRoutes from './routes/webhooks';
 
 export interface AppServices {
@@ -26,8 +31,14 @@ export interface AppServices {
   defaultSchoolId: number;
   jwtSecret: string;
   paymentWebhookSecret: string;
+  /** Browser origins of the Temporal Web UI that may call the codec endpoints (the local dev UI's by default). */
+  temporalUiOrigins?: string[];
   /** Shortened inactivity durations for tests; production uses the workflow's defaults. */
   enrollmentTimings?: EnrollmentTimings;
+  /** The worker's data converter, for replaying histories (the Temporal client's payload codecs otherwise). */
+  dataConverter?: DataConverter;
+  /** The workflow code the worker runs, for replaying histories; `workflows/` is bundled on first use otherwise. */
+  workflowBundle?: { codePath: string } | { code: string };
 }
 
 declare module 'fastify' {
@@ -58,6 +69,7 @@ export const api = fp<AppServices>(
     });
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
     await app.register(authPlugin, { secret: services.jwtSecret });
+    await app.register(auditLogPlugin);
 
     await app.register(healthRoutes);
     await app.register(
@@ -65,6 +77,15 @@ export const api = fp<AppServices>(
         await v1.register(invitationRoutes);
         await v1.register(enrollmentRoutes);
         await v1.register(webhookRoutes);
+        await v1.register(opsRoutes);
+        await v1.register(auditRoutes);
+        await v1.register(codecRoutes, {
+          prefix: '/codec',
+          codecs: services.temporal.options.loadedDataConverter.payloadCodecs,
+          namespace: services.temporal.options.namespace,
+          uiOrigins: services.temporalUiOrigins ?? DEFAULT_UI_ORIGINS,
+          roles: ['auditor', 'ops'],
+        });
       },
       { prefix: '/v1' },
     );

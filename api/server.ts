@@ -20,11 +20,8 @@ export interface ApiDeps {
 
 /** Builds the API on shared resources and listens; the caller closes the returned app, then the resources. */
 export async function startApi({ config, secrets, db, connection, logger }: ApiDeps): Promise<FastifyInstance> {
-  const temporal = new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    dataConverter: createDataConverter(secrets.payloadKeys),
-  });
+  const dataConverter = createDataConverter(secrets.payloadKeys);
+  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const app = buildApp(
     {
       db,
@@ -33,6 +30,11 @@ export async function startApi({ config, secrets, db, connection, logger }: ApiD
       defaultSchoolId: config.defaultSchoolId,
       jwtSecret: secrets.jwtSecret,
       paymentWebhookSecret: secrets.paymentWebhookSecret,
+      temporalUiOrigins: config.temporal.uiOrigins,
+      dataConverter,
+      ...(config.temporal.workflowBundlePath
+        ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } }
+        : {}),
     },
     { loggerInstance: logger },
   );

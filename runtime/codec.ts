@@ -66,3 +66,35 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 export function createDataConverter(keys: PayloadKey[]): DataConverter {
   return { payloadCodecs: [new AesGcmPayloadCodec(keys)] };
 }
+
+/** A payload as the Temporal codec-server contract carries it in JSON: metadata values and data in base64. */
+export interface JsonPayload {
+  metadata?: Record<string, string>;
+  data?: string;
+}
+
+export function payloadToJson(payload: Payload): JsonPayload {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+    ),
+    data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
+  };
+}
+
+export function payloadFromJson(json: JsonPayload): Payload {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(json.metadata ?? {}).map(([key, value]) => [key, new Uint8Array(Buffer.from(value, 'base64'))]),
+    ),
+    data: new Uint8Array(Buffer.from(json.data ?? '', 'base64')),
+  };
+}
+
+/** Runs payloads through a data converter's codecs: encoding in order, decoding in reverse (as the SDK does). */
+export async function transcode(codecs: PayloadCodec[], direction: 'encode' | 'decode', payloads: Payload[]) {
+  let result = payloads;
+  const ordered = direction === 'encode' ? codecs : [...codecs].reverse();
+  for (const codec of ordered) result = await codec[direction](result);
+  return result;
+}

@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import path from 'node:path';
+import { startLocalCodecServer } from '../api/codec-server';
 import { startApi } from '../api/server';
 import { createDb } from '../db';
 import { migrateToLatest } from '../db/migrate';
@@ -64,7 +65,16 @@ async function main(): Promise<void> {
     let temporalAddress = config.temporal.address;
     let uiUrl: string | undefined;
     if (!temporalAddress) {
+      // The local Web UI has no sign-in, so it decrypts payloads through a codec reachable from this machine only.
+      const codec = await startLocalCodecServer({
+        payloadKeys: secrets.payloadKeys,
+        namespace: config.temporal.namespace,
+        port: config.temporal.codecPort,
+        uiOrigins: config.temporal.uiOrigins,
+      });
+      stops.push({ name: 'local codec server', run: () => codec.close() });
       const server = await startDevServer({
+        uiCodecEndpoint: codec.endpoint,
         dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
         port: config.temporal.port,
         uiPort: config.temporal.uiPort,

@@ -100,6 +100,8 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const invitation = await findInvitationByTokenHash(db, sha256(request.body.invitationToken));
       if (!invitation) throw notFound('unknown invitation token');
+      // The invitation token is this caller's only credential, so the invitation names who acted.
+      request.auditContext = { actor: `invitation:${invitation.invitation_id}`, role: 'parent' };
       if (invitation.status === 'revoked')
         throw new HttpError(410, 'invitation_revoked', 'this invitation was revoked');
       const candidate = newEnrollmentId();
@@ -112,6 +114,7 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
           coachId: row.coach_id,
           schoolId: Number(row.school_id),
         });
+        await request.audit(trx, { target: row.enrollment_id, outcome: row.enrollment_id === candidate ? 201 : 200 });
         return { ...row, enrollmentId: row.enrollment_id };
       });
       if (!redeemed) throw new HttpError(410, 'invitation_expired', 'this invitation has expired');

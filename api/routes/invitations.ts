@@ -54,14 +54,18 @@ const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
         : `INV-${randomCode(16)}`;
       const token = invitationToken(jwtSecret, invitationId);
       const expiresAt = new Date(Date.now() + request.body.expiresInDays * 24 * 60 * 60 * 1000);
-      const row = await insertInvitation(db, {
-        invitationId,
-        tokenHash: sha256(token),
-        coachId,
-        parentEmail: request.body.parentEmail.toLowerCase(),
-        schoolId,
-        sport: request.body.sport ?? null,
-        expiresAt,
+      const row = await db.transaction().execute(async (trx) => {
+        const inserted = await insertInvitation(trx, {
+          invitationId,
+          tokenHash: sha256(token),
+          coachId,
+          parentEmail: request.body.parentEmail.toLowerCase(),
+          schoolId,
+          sport: request.body.sport ?? null,
+          expiresAt,
+        });
+        await request.audit(trx, { target: invitationId, outcome: 201 });
+        return inserted;
       });
       return reply.status(201).send({ invitationId, invitationToken: token, expiresAt: row.expires_at.toISOString() });
     },

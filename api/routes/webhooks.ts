@@ -35,6 +35,7 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/webhooks/payments',
     {
+      config: { auditActor: { actor: 'payment-provider', role: 'payment_provider' } },
       schema: {
         tags: ['webhooks'],
         summary: "The payment provider's confirmation of a deposit (completes step 6)",

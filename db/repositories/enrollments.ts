@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -83,16 +83,21 @@ export interface EnrollmentFilter {
   coachId?: string;
   schoolId?: number;
   updatedSince?: Date;
-  /** Keyset cursor: the (updated_at, enrollment_id) of the last row of the previous page. */
-  after?: { updatedAt: Date; enrollmentId: string };
+  /**
+   * Keyset cursor: the (updated_at, enrollment_id) of the last row of the previous page, the time as the row's
+   * `updated_at_key` (microseconds: a JS Date would round them off and skip rows within the same millisecond).
+   */
+  after?: { updatedAt: string; enrollmentId: string };
   limit: number;
 }
 
 /** Newest first, keyset-paginated so a page never skips or repeats rows while the table changes. */
 export async function listEnrollments(db: Db, f: EnrollmentFilter) {
+  const after = f.after && sql<Date>`${f.after.updatedAt}::timestamptz`;
   return db
     .selectFrom('enrollments')
     .selectAll()
+    .select(sql<string>`to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('updated_at_key'))
     .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
     .$if(f.studentRecords !== undefined, (q) => q.where('student_records_status', '=', f.studentRecords!))
     .$if(f.coachId !== undefined, (q) => q.where('coach_id', '=', f.coachId!))
@@ -101,8 +106,8 @@ export async function listEnrollments(db: Db, f: EnrollmentFilter) {
     .$if(f.after !== undefined, (q) =>
       q.where((eb) =>
         eb.or([
-          eb('updated_at', '<', f.after!.updatedAt),
-          eb.and([eb('updated_at', '=', f.after!.updatedAt), eb('enrollment_id', '<', f.after!.enrollmentId)]),
+          eb('updated_at', '<', after!),
+          eb.and([eb('updated_at', '=', after!), eb('enrollment_id', '<', f.after!.enrollmentId)]),
         ]),
       ),
     )

@@ -59,6 +59,8 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
     jwtSecret: TEST_SECRETS.jwtSecret,
     paymentWebhookSecret: TEST_SECRETS.paymentWebhookSecret,
     enrollmentTimings: options.enrollmentTimings,
+    dataConverter,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   await app.ready();
 
