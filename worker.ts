@@ -19,6 +19,7 @@ export interface EnrollmentWorkerOptions {
   /** A prebuilt workflow bundle (tests build one and share it); the worker bundles `workflows/` otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  maxCachedWorkflows?: number;
 }
 
 export async function createWorker(options: EnrollmentWorkerOptions): Promise<Worker> {
@@ -27,6 +28,7 @@ export async function createWorker(options: EnrollmentWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     dataConverter: options.dataConverter,
     activities: createActivities({ db: options.db }),
     ...(options.workflowBundle
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     db,
     dataConverter: createDataConverter(secrets.payloadKeys),
+    maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
   });
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker started');

@@ -6,7 +6,25 @@ import { FailureTypes } from '../workflows/messages';
 import type { StudentRecordSetInput } from '../workflows/enrollment-state';
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the data, not the weather. */
-function isDataError(err: unknown): err is Error & { code: string; detail?: string } {
+type PgError = Error & { code: string; table?: string; column?: string; constraint?: string };
+
+/**
+ * What a refused write says in the history and the operators' list: PostgreSQL's own message and detail can quote
+ * the refused values (names, birth dates), so only the error class and the table, column or constraint are kept.
+ */
+function describeDataError(err: PgError): string {
+  const where = [
+    err.table && `table ${err.table}`,
+    err.column && `column ${err.column}`,
+    err.constraint && `constraint ${err.constraint}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const kind = err.code.startsWith('23') ? 'integrity constraint violated' : 'invalid data';
+  return `${kind} (SQLSTATE ${err.code}${where ? `; ${where}` : ''})`;
+}
+
+function isDataError(err: unknown): err is PgError {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && /^(22|23)/.test(code);
 }
@@ -22,9 +40,8 @@ export function createStudentRecordActivities({ db }: { db: Kysely<Database> }) 
         return await db.transaction().execute((trx) => writeStudentRecordSet(trx, input));
       } catch (err) {
         if (err instanceof StudentRecordsInvalidError || isDataError(err)) {
-          const detail = isDataError(err) && err.detail ? ` (${err.detail})` : '';
           throw ApplicationFailure.nonRetryable(
-            `student record set for ${input.enrollmentId} rejected: ${err.message}${detail}`,
+            `student record set for ${input.enrollmentId} rejected: ${err instanceof StudentRecordsInvalidError ? err.message : describeDataError(err)}`,
             FailureTypes.studentRecordsInvalid,
             { attempt: Context.current().info.attempt },
           );

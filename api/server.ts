@@ -8,6 +8,7 @@ import { createDataConverter } from '../runtime/codec';
 import { loadConfig, type Config } from '../runtime/config';
 import { createLogger, type Logger } from '../runtime/logger';
 import { resolveSecrets, type Secrets } from '../runtime/secrets';
+import { ensureSearchAttributes } from '../runtime/temporal-server';
 import { buildApp } from './app';
 
 export interface ApiDeps {
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
   const db = createDb(config.database.url, { max: config.database.poolMax });
   await migrateToLatest(db);
   const connection = await Connection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
+  // The workflows set custom search attributes; a cluster without them would refuse every workflow task.
+  await ensureSearchAttributes(connection, config.temporal.namespace);
   const app = await startApi({ config, secrets, db, connection, logger });
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');

@@ -261,6 +261,7 @@ async function main(): Promise<void> {
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? '',
       LOG_LEVEL: 'warn',
       DATABASE_URL: postgres.url,
       TEMPORAL_ADDRESS: temporal.address,

@@ -39,6 +39,7 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('tsa-enrollment'),
   TEMPORAL_CLI: optionalString,
   WORKFLOW_BUNDLE_PATH: optionalString,
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(100),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   CODEC_PORT: port.default(8234),
@@ -81,6 +82,8 @@ export interface Config {
     cliPath?: string;
     /** A prebuilt workflow bundle (`npm run build:workflows`): the worker then never loads the bundler. */
     workflowBundlePath?: string;
+    /** Workflows kept in the worker's memory; the rest replay from history when their next event comes. */
+    maxCachedWorkflows: number;
     port: number;
     uiPort: number;
     /** Loopback-only port of the development codec server the local Web UI calls. */
@@ -118,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       codecPort: e.CODEC_PORT,

@@ -94,6 +94,10 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       db,
       dataConverter: createDataConverter(secrets.payloadKeys),
+      maxCachedWorkflows: config.temporal.maxCachedWorkflows,
+      ...(config.temporal.workflowBundlePath
+        ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } }
+        : {}),
     });
     const running = worker.run();
     stops.push({

@@ -74,6 +74,8 @@ export interface EnrollmentState {
     syncedVersion: number;
     /** A data failure waits for an operator's retry instead of being retried blindly. */
     awaitingRetry: boolean;
+    /** The student data last written successfully: a withdrawal after a refused correction still succeeds. */
+    writtenStudent?: StudentStep;
   };
   closedOn?: string;
   closeReason?: string;
@@ -329,6 +331,9 @@ export function applyRetryRequest(
   if (state.student === undefined) {
     return reject(state, now, 'retryStudentRecords', 'no student data yet: step 4 has not been submitted', 4);
   }
+  if (state.status === 'cancelled' || state.status === 'expired') {
+    return reject(state, now, 'retryStudentRecords', `enrollment is ${state.status}`, 4);
+  }
   if (state.records.status === 'created' && !corrections) return;
   if (corrections) state.student = { ...state.student, ...corrections };
   state.records.awaitingRetry = false;
@@ -345,11 +350,15 @@ export function close(state: EnrollmentState, status: 'cancelled' | 'expired', r
   state.closedOn = now.slice(0, 10);
   state.closeReason = reason;
   touch(state, now);
-  if (state.records.status === 'failed' || state.records.status === 'not_started') {
-    state.records.awaitingRetry = false;
+  state.records.awaitingRetry = false;
+  if (state.records.writtenStudent === undefined) {
+    // Nothing was ever written: there is nothing to withdraw.
     state.records.desiredVersion = state.records.syncedVersion;
     return;
   }
+  // Withdraw what exists, with the data that was last accepted (a refused correction is not retried here).
+  state.student = state.records.writtenStudent;
+  state.records.error = undefined;
   requestRecordSync(state);
 }
 
@@ -362,8 +371,16 @@ export function recordsSyncPending(state: EnrollmentState): boolean {
   return !state.records.awaitingRetry && state.records.desiredVersion > state.records.syncedVersion;
 }
 
-export function recordsSynced(state: EnrollmentState, version: number, now: string): void {
-  state.records.syncedVersion = Math.max(state.records.syncedVersion, version);
+export function recordsSynced(
+  state: EnrollmentState,
+  written: Pick<StudentRecordSetInput, 'version' | 'student'>,
+  studentUniqueId: string,
+  now: string,
+): void {
+  state.records.syncedVersion = Math.max(state.records.syncedVersion, written.version);
+  state.records.writtenStudent = written.student;
+  // The database keeps the first id it was given for this enrollment; progress shows the one that exists.
+  state.records.studentUniqueId = studentUniqueId;
   const firstCreation = state.records.status !== 'created';
   state.records.status = 'created';
   state.records.error = undefined;

@@ -155,8 +155,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       const snapshot = recordSetSnapshot(state);
       state.records.attempts += state.records.status === 'created' ? 0 : 1;
       try {
-        await syncStudentRecordSet(snapshot);
-        recordsSynced(state, snapshot.version, now());
+        const written = await syncStudentRecordSet(snapshot);
+        recordsSynced(state, snapshot, written.studentUniqueId, now());
       } catch (err) {
         recordsFailed(state, failureMessage(err), now());
       }
@@ -200,7 +200,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         studentRecordsStatus: state.records.status,
         studentRecordsError: state.records.error ?? null,
         studentRecordsAttempts: state.records.attempts,
-        version,
+        // Workflow time first: a run that replaces this one (an operator's reset) writes higher versions.
+        version: Date.now() * 1000 + (version % 1000),
       });
       projected = version;
     }

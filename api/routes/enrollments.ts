@@ -134,6 +134,8 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
           taskQueue: app.services.taskQueue,
           args: [input],
           workflowIdConflictPolicy: 'USE_EXISTING',
+          // A finished enrollment is never started again: a repeat redemption answers the same, closed enrollment.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -47,7 +47,7 @@ const guardianRole = (relationship: string): 'parent' | 'guardian' =>
 export async function writeStudentRecordSet(db: Db, input: StudentRecordSetInput): Promise<WrittenRecordSet> {
   const { student, program, guardian } = input;
   if (student.birthDate > input.entryDate) {
-    throw new StudentRecordsInvalidError(`birth date ${student.birthDate} is after the entry date ${input.entryDate}`);
+    throw new StudentRecordsInvalidError('the birth date is after the school entry date');
   }
   const school = await db
     .selectFrom('schools')

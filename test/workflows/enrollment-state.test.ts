@@ -114,7 +114,7 @@ function stateThrough(through: 0 | 1 | 2 | 3 | 4 | 5): EnrollmentState {
 /** The record set the workflow would write now, marked as written. */
 function syncRecords(state: EnrollmentState, now = T0): void {
   const snapshot = recordSetSnapshot(state);
-  recordsSynced(state, snapshot.version, now);
+  recordsSynced(state, snapshot, snapshot.studentUniqueId, now);
 }
 
 describe('step order', () => {
@@ -309,7 +309,7 @@ describe('cancel and expiry', () => {
     const snapshot = recordSetSnapshot(state);
     expect(snapshot.enrollmentStatus).toBe('withdrawn');
     expect(snapshot.withdrawal).toEqual({ date: '2026-09-03', kind: 'cancelled', reason: 'moving away' });
-    recordsSynced(state, snapshot.version, '2026-09-03T08:00:01.000Z');
+    recordsSynced(state, snapshot, snapshot.studentUniqueId, '2026-09-03T08:00:01.000Z');
     expect(isFinished(state)).toBe(true);
   });
 
@@ -349,6 +349,38 @@ describe('cancel and expiry', () => {
   });
 });
 
+describe('a correction the database refuses after the records exist', () => {
+  it('cancel still withdraws the existing records, with the data last written', () => {
+    const state = stateThrough(4);
+    syncRecords(state);
+    const written = state.student!;
+    submit(state, { step: 4, data: { ...submissions[4].data, birthDate: '2099-01-01' } }, at(1));
+    recordsFailed(state, 'the birth date is after the school entry date', at(2));
+    applyCancel(state, { reason: 'moving away' }, at(3));
+    expect(recordsSyncPending(state)).toBe(true);
+    const snapshot = recordSetSnapshot(state);
+    expect(snapshot.enrollmentStatus).toBe('withdrawn');
+    expect(snapshot.student).toEqual(written);
+    recordsSynced(state, snapshot, snapshot.studentUniqueId, at(4));
+    expect(isFinished(state)).toBe(true);
+  });
+
+  it('an operator retry after cancellation is refused and changes nothing', () => {
+    const state = stateThrough(4);
+    syncRecords(state);
+    applyCancel(state, { reason: 'moving away' }, at(1));
+    syncRecords(state, at(2));
+    const before = structuredClone(state.records);
+    applyRetryRequest(state, { firstName: 'Sofi' }, at(3));
+    expect(state.records).toEqual(before);
+    expect(state.rejectedMessages.at(-1)).toMatchObject({
+      message: 'retryStudentRecords',
+      reason: 'enrollment is cancelled',
+    });
+    expect(isFinished(state)).toBe(true);
+  });
+});
+
 describe('retry of student records', () => {
   it('applies the corrections and asks for the record set again, as enrolled after step 6', () => {
     const state = stateThrough(3);
@@ -369,7 +401,7 @@ describe('retry of student records', () => {
     const snapshot = recordSetSnapshot(state);
     expect(snapshot).toMatchObject({ enrollmentStatus: 'enrolled', depositPaid: true });
     expect(snapshot.student.birthDate).toBe('2012-03-14');
-    recordsSynced(state, snapshot.version, at(6));
+    recordsSynced(state, snapshot, snapshot.studentUniqueId, at(6));
     expect(state.status).toBe('enrolled');
     expect(isFinished(state)).toBe(true);
   });
