@@ -261,7 +261,8 @@ async function main(): Promise<void> {
     env: {
       ...process.env,
       NODE_ENV: 'production',
-      NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? '',
+      // As docker-compose.yml runs the worker: a bounded heap makes V8 collect evicted workflows instead of growing.
+      NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? '--max-old-space-size=192',
       LOG_LEVEL: 'warn',
       DATABASE_URL: postgres.url,
       TEMPORAL_ADDRESS: temporal.address,
