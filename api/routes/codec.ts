@@ -46,7 +46,8 @@ const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app, { cod
       {
         ...(roles ? { preHandler: app.requireRole(...roles) } : {}),
         bodyLimit: 8 * 1024 * 1024,
-        config: { audit: false },
+        // Decrypting reveals personal data, so it is logged like a reveal; encrypting reveals nothing.
+        config: { audit: direction === 'decode' },
         schema: {
           tags: ['audit'],
           summary:
@@ -69,6 +70,8 @@ const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app, { cod
           );
         }
         const payloads = request.body.payloads.map(payloadFromJson);
+        if (direction === 'decode' && request.auditContext)
+          request.auditContext.details = { payloads: payloads.length };
         try {
           const result = await transcode(codecs, direction, payloads);
           return { payloads: result.map(payloadToJson) };

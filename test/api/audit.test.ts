@@ -489,12 +489,29 @@ describe('the audit log', () => {
       }),
     ]);
 
-    // Reads, and the codec (which changes nothing), leave no trace.
+    // Decrypting through the codec reveals personal data: it is logged, with how many payloads, not what they hold.
+    const decode = await send({
+      method: 'POST',
+      url: '/v1/codec/decode',
+      headers: auditor(),
+      payload: { payloads: [] },
+    });
+    expect(decode.res.statusCode).toBe(200);
+    expect(decode.rows).toEqual([
+      expect.objectContaining({
+        role: 'auditor',
+        action: 'POST /v1/codec/decode',
+        outcome: '200',
+        details: { payloads: 0 },
+      }),
+    ]);
+
+    // Reads, and encrypting (which reveals nothing), leave no trace.
     for (const read of [
       { method: 'GET', url: `/v1/enrollments/${enrollmentId}`, headers: bearer(parentToken) },
       { method: 'GET', url: `/v1/audit/workflows/${enrollmentId}/history`, headers: auditor() },
       { method: 'GET', url: '/v1/audit/log', headers: auditor() },
-      { method: 'POST', url: '/v1/codec/decode', headers: auditor(), payload: { payloads: [] } },
+      { method: 'POST', url: '/v1/codec/encode', headers: auditor(), payload: { payloads: [] } },
     ] satisfies InjectOptions[]) {
       const { res, rows } = await send(read);
       expect(res.statusCode, `${read.method} ${read.url}`).toBe(200);
