@@ -149,14 +149,24 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
 
   /** Keeps the student record set in step with the state, coalescing bursts of changes into one write. */
   async function syncRecords(): Promise<void> {
+    // Enrollments started before this change wrote every requested snapshot, and keep doing so when they replay.
+    const skipUnchanged = patched('skip-unchanged-record-set');
+    let lastWritten: string | undefined;
     for (;;) {
       await condition(() => recordsSyncPending(state) || isFinished(state));
       if (isFinished(state)) return;
       const snapshot = recordSetSnapshot(state);
+      // A change the rows do not carry (a payment reference awaiting confirmation, say) needs no write.
+      const content = JSON.stringify({ ...snapshot, version: 0 });
+      if (skipUnchanged && content === lastWritten) {
+        recordsSynced(state, snapshot, snapshot.studentUniqueId, now());
+        continue;
+      }
       state.records.attempts += state.records.status === 'created' ? 0 : 1;
       try {
         const written = await syncStudentRecordSet(snapshot);
         recordsSynced(state, snapshot, written.studentUniqueId, now());
+        lastWritten = content;
       } catch (err) {
         recordsFailed(state, failureMessage(err), now());
       }
