@@ -2,20 +2,19 @@
  * The enrollment's state and the pure functions that change it. The workflow body only wires messages, timers and
  * activities to these; they are unit-tested without a server. No I/O, no clock: callers pass the time.
  */
-import type { z } from 'zod';
 import {
   hasAllRequiredDocuments,
   STEP_NAMES,
   stepSubmissionSchema,
   formatIssues,
-  type documentsStepSchema,
-  type guardianStepSchema,
-  type paymentStepSchema,
-  type programStepSchema,
+  type DocumentsStep,
+  type DocumentType,
+  type GuardianStep,
+  type ProgramStep,
   type StepNumber,
   type StepSubmission,
-  type studentCorrectionsSchema,
-  type studentStepSchema,
+  type StudentCorrections,
+  type StudentStep,
 } from './enrollment-schemas';
 import {
   FailureTypes,
@@ -30,14 +29,6 @@ import {
   type StepStatus,
   type StudentRecordsStatus,
 } from './messages';
-
-export type GuardianStep = z.infer<typeof guardianStepSchema>;
-export type ProgramStep = z.infer<typeof programStepSchema>;
-export type StudentStep = z.infer<typeof studentStepSchema>;
-export type DocumentsStep = z.infer<typeof documentsStepSchema>;
-export type PaymentStep = z.infer<typeof paymentStepSchema>;
-export type StudentCorrections = z.infer<typeof studentCorrectionsSchema>;
-type DocumentType = DocumentsStep['documents'][number]['type'];
 
 export const STEPS = [1, 2, 3, 4, 5, 6] as const satisfies readonly StepNumber[];
 const MAX_REJECTED_MESSAGES = 20;
