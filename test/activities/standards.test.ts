@@ -1,8 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import Ajv from 'ajv';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import {
   cedsGrade,
@@ -33,36 +28,7 @@ import {
   studentStepSchema,
   programStepSchema,
 } from '../../workflows/enrollment-schemas';
-
-const standardsDir = path.join(__dirname, '..', 'fixtures', 'standards');
-const readStandard = (file: string): any => JSON.parse(readFileSync(path.join(standardsDir, file), 'utf8'));
-
-const descriptorFile: Record<string, string[]> = readStandard('edfi-ds52-descriptors.json');
-const knownDescriptors = new Set(Object.values(descriptorFile).flat());
-
-const ajv2020 = new Ajv2020({ allErrors: true, strict: false });
-addFormats(ajv2020);
-const edFi = {
-  student: ajv2020.compile(readStandard('edfi-ds52-student.schema.json')),
-  studentSchoolAssociation: ajv2020.compile(readStandard('edfi-ds52-studentschoolassociation.schema.json')),
-  studentEducationOrganizationAssociation: ajv2020.compile(
-    readStandard('edfi-ds52-studenteducationorganizationassociation.schema.json'),
-  ),
-};
-
-// OpenAPI 3.0 schemas are draft-04-like: the default Ajv class reads them once `$ref`s can resolve in the document.
-const ONEROSTER_ID =
-  'https://purl.imsglobal.org/spec/or/v1p2/schema/openapi/onerosterv1p2rostersservice_openapi3_v1p0.json';
-const ajvOpenApi = new Ajv({ allErrors: true, strict: false });
-addFormats(ajvOpenApi);
-ajvOpenApi.addSchema({
-  $id: ONEROSTER_ID,
-  components: { schemas: readStandard('oneroster-v1p2-rostering-openapi.json').components.schemas },
-});
-const oneRoster = {
-  user: ajvOpenApi.getSchema(`${ONEROSTER_ID}#/components/schemas/UserDType`)!,
-  userSet: ajvOpenApi.getSchema(`${ONEROSTER_ID}#/components/schemas/UserSetDType`)!,
-};
+import { descriptorFile, edFi, knownDescriptors, oneRoster } from '../helpers/standards';
 
 /** Every `...Descriptor` value anywhere in an export, with where it was found. */
 function descriptorsIn(value: unknown, at = ''): { at: string; value: string }[] {

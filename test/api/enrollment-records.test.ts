@@ -1,9 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import Ajv from 'ajv';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   SOURCE_SYSTEM_DESCRIPTOR,
@@ -39,31 +34,7 @@ import {
   type Enrollment,
 } from '../helpers/enrollment';
 import { createTestStack, type TestStack } from '../helpers/stack';
-
-// The standards' own machine-readable definitions, set up as in test/activities/standards.test.ts.
-const standardsDir = path.join(__dirname, '..', 'fixtures', 'standards');
-const readStandard = (file: string): any => JSON.parse(readFileSync(path.join(standardsDir, file), 'utf8'));
-const knownDescriptors = new Set(
-  Object.values(readStandard('edfi-ds52-descriptors.json') as Record<string, string[]>).flat(),
-);
-const ajv2020 = new Ajv2020({ allErrors: true, strict: false });
-addFormats(ajv2020);
-const edFi = {
-  student: ajv2020.compile(readStandard('edfi-ds52-student.schema.json')),
-  studentSchoolAssociation: ajv2020.compile(readStandard('edfi-ds52-studentschoolassociation.schema.json')),
-  studentEducationOrganizationAssociation: ajv2020.compile(
-    readStandard('edfi-ds52-studenteducationorganizationassociation.schema.json'),
-  ),
-};
-const ONEROSTER_ID =
-  'https://purl.imsglobal.org/spec/or/v1p2/schema/openapi/onerosterv1p2rostersservice_openapi3_v1p0.json';
-const ajvOpenApi = new Ajv({ allErrors: true, strict: false });
-addFormats(ajvOpenApi);
-ajvOpenApi.addSchema({
-  $id: ONEROSTER_ID,
-  components: { schemas: readStandard('oneroster-v1p2-rostering-openapi.json').components.schemas },
-});
-const oneRosterUser = ajvOpenApi.getSchema(`${ONEROSTER_ID}#/components/schemas/UserDType`)!;
+import { edFi, knownDescriptors, oneRoster } from '../helpers/standards';
 
 const DEFAULT_SCHOOL_ORG = 'school-1';
 
@@ -298,7 +269,7 @@ describe('complete flow', () => {
     expect(exports.student.personReference.sourceSystemDescriptor).toBe(SOURCE_SYSTEM_DESCRIPTOR);
     for (const user of [set.studentUser, set.guardian]) {
       const document = toOneRosterUser(user);
-      expect(oneRosterUser(document), `${user.sourced_id}: ${JSON.stringify(oneRosterUser.errors)}`).toBe(true);
+      expect(oneRoster.user(document), `${user.sourced_id}: ${JSON.stringify(oneRoster.user.errors)}`).toBe(true);
     }
 
     expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual({
@@ -665,7 +636,7 @@ describe('rules', () => {
     const exported = toEdFiStudentSchoolAssociation(set.ssa);
     expect(edFi.studentSchoolAssociation(exported), JSON.stringify(edFi.studentSchoolAssociation.errors)).toBe(true);
     expect(knownDescriptors).toContain(exported.exitWithdrawTypeDescriptor);
-    expect(oneRosterUser(toOneRosterUser(set.studentUser)), JSON.stringify(oneRosterUser.errors)).toBe(true);
+    expect(oneRoster.user(toOneRosterUser(set.studentUser)), JSON.stringify(oneRoster.user.errors)).toBe(true);
     expect(await countRecordSet(stack.db, e.enrollmentId)).toMatchObject({ students: 1, ssa: 1, studentUsers: 1 });
     expect(await projection(e.enrollmentId)).toMatchObject({ status: 'cancelled', student_records_status: 'created' });
   });

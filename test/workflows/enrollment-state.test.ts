@@ -20,6 +20,7 @@ import {
   type EnrollmentState,
 } from '../../workflows/enrollment-state';
 import { FailureTypes, type EnrollmentInput } from '../../workflows/messages';
+import { payloads } from '../helpers/payloads';
 
 const T0 = '2026-09-01T10:00:00.000Z';
 const at = (minutes: number): string => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
@@ -32,53 +33,14 @@ const input: EnrollmentInput = {
   parentEmail: 'maria.lopez@example.com',
 };
 
+/** The shared step payloads, as step submissions. */
 const submissions = {
-  1: {
-    step: 1,
-    data: {
-      guardian: {
-        firstName: 'Maria',
-        lastName: 'Lopez',
-        email: 'maria.lopez@example.com',
-        phone: '+1 512-555-0142',
-        relationship: 'mother',
-      },
-      address: { line1: '100 Congress Ave', city: 'Austin', state: 'TX', postalCode: '78701' },
-    },
-  },
-  2: {
-    step: 2,
-    data: {
-      sportInterests: ['basketball', 'soccer'],
-      gradeLevel: '09',
-      expectedStartDate: '2026-08-17',
-      previousSchool: 'Austin Middle School',
-    },
-  },
-  3: { step: 3, data: { scheduledAt: '2026-12-01T15:00:00-06:00' } },
-  4: {
-    step: 4,
-    data: {
-      firstName: 'Sofia',
-      middleName: 'Ana',
-      lastName: 'Lopez',
-      birthDate: '2012-03-14',
-      sex: 'Female',
-      hispanicLatinoEthnicity: true,
-      races: ['White', 'American Indian or Alaska Native'],
-    },
-  },
-  5: {
-    step: 5,
-    data: {
-      documents: [
-        { type: 'birth_certificate', fileName: 'birth.pdf', sha256: 'a'.repeat(64) },
-        { type: 'immunization_record', fileName: 'shots.pdf', sha256: 'b'.repeat(64) },
-        { type: 'proof_of_residence', fileName: 'lease.pdf', sha256: 'c'.repeat(64) },
-      ],
-    },
-  },
-  6: { step: 6, data: { paymentReference: 'pay_12345', amountCents: 25_000 } },
+  1: { step: 1, data: payloads[1] },
+  2: { step: 2, data: payloads[2] },
+  3: { step: 3, data: payloads[3] },
+  4: { step: 4, data: payloads[4] },
+  5: { step: 5, data: payloads[5] },
+  6: { step: 6, data: payloads[6] },
 } as const;
 
 const STUDENT_UNIQUE_ID = 'TSA-STU-20260901-XYZ789';
