@@ -231,7 +231,6 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
       async (request, reply) => {
         const { id } = request.params;
         await authorize(request, id);
-        if (!(await findEnrollment(db, id))) throw notFound(`enrollment ${id} not found`);
         await send(id, request.body as z.infer<B>, actorOf(request.user)).catch((err) =>
           toHttpError(err, `enrollment ${id}`, exists(id)),
         );

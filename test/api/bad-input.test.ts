@@ -255,6 +255,19 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
       );
       const parentOfNothing = token(stack, { role: 'parent', sub: 'parent:x', enrollmentId: UNKNOWN_ID });
       await refused({ ...putStep(4, payloads[4], bearer(parentOfNothing)), url: stepUrl(4, UNKNOWN_ID) }, 404);
+      // Signals to an enrollment that does not exist: 404, not a workflow started or an error hidden.
+      const asOps = bearer(token(stack, { role: 'ops' }));
+      for (const [path, payload] of [
+        ['consultation', { completed: true }],
+        ['documents/verify', {}],
+        ['cancel', { reason: 'test' }],
+      ] as const) {
+        await refused(
+          { method: 'POST', url: `/v1/enrollments/${UNKNOWN_ID}/${path}`, headers: asOps, payload },
+          404,
+          'not_found',
+        );
+      }
     });
 
     it('a malformed enrollment id', async () => {
