@@ -6,11 +6,12 @@
  * activity, driven straight through the Temporal client. Prints each figure and its ratio to the floor, the process
  * RSS with `--open` enrollments open, and writes everything as JSON under bench/results/.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,7 @@ import { parsePayloadKeys } from '../runtime/secrets';
 import { startDevServer } from '../runtime/temporal-server';
 import type { EnrollmentProgress } from '../workflows/messages';
 import { createWorker } from '../worker';
+import { cpuBetween, sampleCpu, type CpuSample } from './cpu';
 import { floorStepUpdate, type floorWorkflow } from './floor-workflow';
 
 const { values: args } = parseArgs({
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     n: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '1,5,20' },
     open: { type: 'string', default: '1000' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.n);
@@ -108,9 +111,8 @@ async function main(): Promise<void> {
   await migrateToLatest(db);
 
   const dataConverter = createDataConverter(secrets.payloadKeys);
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, dataConverter });
   const native = await NativeConnection.connect({ address: temporal.address });
+  const client = new Client({ connection: native, dataConverter });
   const bundle = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../workflows'), logger: quiet });
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
@@ -141,6 +143,7 @@ async function main(): Promise<void> {
     defaultSchoolId: 1,
     jwtSecret: secrets.jwtSecret,
     paymentWebhookSecret: secrets.paymentWebhookSecret,
+    eagerWorkflowStart: true,
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const opsToken = app.signToken({ role: 'ops', sub: 'bench' });
@@ -211,22 +214,29 @@ async function main(): Promise<void> {
       updateLatencies.push(performance.now() - t0);
     }
     await handle.result();
+    return handle.workflowId;
   }
 
   const results: Record<string, unknown>[] = [];
   for (const c of LEVELS) {
     console.error(`concurrency ${c}: ${N} floor workflows…`);
     const floorLatencies: number[] = [];
+    let cpu0 = sampleCpu();
     let t0 = performance.now();
-    await pool(N, c, () => floorRun(floorLatencies));
+    const floorIds = await pool(N, c, () => floorRun(floorLatencies));
     const floorSeconds = (performance.now() - t0) / 1000;
+    const floorCpu = cpuBetween(cpu0, sampleCpu());
 
     console.error(`concurrency ${c}: ${N} enrollments…`);
     const stepLatencies: number[] = [];
     const step4Sent = new Map<string, number>();
+    const profiler = args.profile ? await startProfiler() : undefined;
+    cpu0 = sampleCpu();
     t0 = performance.now();
     const ids = await pool(N, c, () => fullEnrollment(stepLatencies, step4Sent));
     const seconds = (performance.now() - t0) / 1000;
+    const enrollmentCpu = cpuBetween(cpu0, sampleCpu());
+    if (profiler) console.error(`main-thread CPU profile of the enrollments: ${await profiler.stop(`c${c}`)}`);
     const created = await db
       .selectFrom('students')
       .select(['enrollment_id', 'created_at'])
@@ -234,11 +244,18 @@ async function main(): Promise<void> {
       .execute();
     const recordLatencies = created.map((r) => r.created_at.getTime() - step4Sent.get(r.enrollment_id)!);
 
-    const floor = { perSecond: N / floorSeconds, update: summarize(floorLatencies) };
+    const events = async (workflowId: string) =>
+      (await client.workflow.getHandle(workflowId).fetchHistory()).events!.length;
+    const floor = {
+      perSecond: N / floorSeconds,
+      update: summarize(floorLatencies),
+      historyEvents: await events(floorIds[0]!),
+    };
     const enrollment = {
       perSecond: N / seconds,
       stepSubmit: summarize(stepLatencies),
       step4ToRecordSet: summarize(recordLatencies),
+      historyEvents: await events(ids[0]!),
     };
     results.push({ concurrency: c, n: N, floor, enrollment });
     const r = (a: number, b: number) => (a / b).toFixed(2);
@@ -249,6 +266,9 @@ async function main(): Promise<void> {
         `  enrollment:  ${enrollment.perSecond.toFixed(1)} enrollments/s (${r(enrollment.perSecond, floor.perSecond)}× floor)`,
         `  step submit: p50 ${enrollment.stepSubmit.p50.toFixed(1)} ms (${r(enrollment.stepSubmit.p50, floor.update.p50)}×), p95 ${enrollment.stepSubmit.p95.toFixed(1)} ms (${r(enrollment.stepSubmit.p95, floor.update.p95)}×), p99 ${enrollment.stepSubmit.p99.toFixed(1)} ms (${r(enrollment.stepSubmit.p99, floor.update.p99)}×)`,
         `  step 4 sent → record set committed: p50 ${enrollment.step4ToRecordSet.p50.toFixed(0)} ms, p99 ${enrollment.step4ToRecordSet.p99.toFixed(0)} ms (${created.length} record sets)`,
+        `  history events per workflow: floor ${floor.historyEvents}, enrollment ${enrollment.historyEvents}`,
+        `  CPU ms per workflow, floor → enrollment:`,
+        ...cpuLines(floorCpu, enrollmentCpu, N),
       ].join('\n'),
     );
   }
@@ -308,11 +328,45 @@ async function main(): Promise<void> {
   floorWorker.shutdown();
   await Promise.all(running);
   await native.close();
-  await connection.close();
   await db.destroy();
   await temporal.stop();
   await postgres.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+/** `--profile`: the main thread's CPU profile over the enrollment phase only, for chrome://inspect or speedscope. */
+async function startProfiler() {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) =>
+      session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(label: string): Promise<string> {
+      const { profile } = await post('Profiler.stop');
+      session.disconnect();
+      const file = path.resolve(__dirname, 'results', `enrollment-${label}-${Date.now()}.cpuprofile`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(profile));
+      return path.relative(process.cwd(), file);
+    },
+  };
+}
+
+function cpuLines(floor: CpuSample, enrollment: CpuSample, n: number): string[] {
+  const keys = [...new Set([...Object.keys(floor), ...Object.keys(enrollment)])].sort();
+  const ms = (sample: CpuSample, key: string) => ((sample[key] ?? 0) * 1000) / n;
+  const total = (sample: CpuSample) => Object.values(sample).reduce((a, b) => a + b, 0);
+  return [...keys, 'total'].map((key) => {
+    const [f, e] =
+      key === 'total'
+        ? [(total(floor) * 1000) / n, (total(enrollment) * 1000) / n]
+        : [ms(floor, key), ms(enrollment, key)];
+    return `    ${key.padEnd(28)} ${f.toFixed(1).padStart(7)} → ${e.toFixed(1).padStart(7)}`;
+  });
 }
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
