@@ -39,6 +39,11 @@ export interface AppServices {
   dataConverter?: DataConverter;
   /** The workflow code the worker runs, for replaying histories; `workflows/` is bundled on first use otherwise. */
   workflowBundle?: { codePath: string } | { code: string };
+  /**
+   * A worker for `taskQueue` runs in this process on the client's own NativeConnection: a redeemed enrollment's
+   * first workflow task is then handed to it in the start response instead of through the task queue.
+   */
+  eagerWorkflowStart?: boolean;
 }
 
 declare module 'fastify' {

@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, type ConnectionLike } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { createDb } from '../db';
@@ -15,12 +16,21 @@ export interface ApiDeps {
   config: Config;
   secrets: Secrets;
   db: Kysely<Database>;
-  connection: Connection;
+  connection: ConnectionLike;
   logger: Logger;
+  /** `connection` is a NativeConnection that an in-process worker for the task queue shares (`npm start`). */
+  eagerWorkflowStart?: boolean;
 }
 
 /** Builds the API on shared resources and listens; the caller closes the returned app, then the resources. */
-export async function startApi({ config, secrets, db, connection, logger }: ApiDeps): Promise<FastifyInstance> {
+export async function startApi({
+  config,
+  secrets,
+  db,
+  connection,
+  logger,
+  eagerWorkflowStart,
+}: ApiDeps): Promise<FastifyInstance> {
   const dataConverter = createDataConverter(secrets.payloadKeys);
   const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const app = buildApp(
@@ -33,6 +43,7 @@ export async function startApi({ config, secrets, db, connection, logger }: ApiD
       paymentWebhookSecret: secrets.paymentWebhookSecret,
       temporalUiOrigins: config.temporal.uiOrigins,
       dataConverter,
+      eagerWorkflowStart: eagerWorkflowStart ?? false,
       ...(config.temporal.workflowBundlePath
         ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } }
         : {}),
@@ -52,7 +63,11 @@ async function main(): Promise<void> {
   const secrets = resolveSecrets(config);
   const db = createDb(config.database.url, { max: config.database.poolMax });
   await migrateToLatest(db);
-  const connection = await Connection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
+  });
+  // The SDK's Rust client rather than grpc-js: it keeps gRPC encoding and transport off the event loop.
+  const connection = await NativeConnection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
   // The workflows set custom search attributes; a cluster without them would refuse every workflow task.
   await ensureSearchAttributes(connection, config.temporal.namespace);
   const app = await startApi({ config, secrets, db, connection, logger });

@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
@@ -20,7 +20,7 @@ const INDEXED_VALUE_TYPE = {
  * Registers the custom search attributes the workflows set, when missing. `--search-attribute` only applies when
  * a dev server creates its namespace, so a persisted dev server (and any existing cluster) is brought up to date here.
  */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(connection: ConnectionLike, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
@@ -47,7 +47,7 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
-  connection: Connection;
+  connection: ConnectionLike;
   stop(): Promise<void>;
 }
 

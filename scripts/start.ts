@@ -1,4 +1,3 @@
-import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import path from 'node:path';
 import { startLocalCodecServer } from '../api/codec-server';
@@ -86,8 +85,9 @@ async function main(): Promise<void> {
       uiUrl = server.uiUrl;
     }
 
+    // One connection for the worker and the API's client: the SDK's Rust client, and eager workflow start.
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-    stops.push({ name: 'worker connection', run: () => nativeConnection.close() });
+    stops.push({ name: 'Temporal connection', run: () => nativeConnection.close() });
     const worker = await createWorker({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
@@ -112,10 +112,15 @@ async function main(): Promise<void> {
       void stop(1);
     });
 
-    const connection = await Connection.connect({ address: temporalAddress });
-    stops.push({ name: 'client connection', run: () => connection.close() });
-    if (config.temporal.address) await ensureSearchAttributes(connection, config.temporal.namespace);
-    const app = await startApi({ config, secrets, db, connection, logger });
+    if (config.temporal.address) await ensureSearchAttributes(nativeConnection, config.temporal.namespace);
+    const app = await startApi({
+      config,
+      secrets,
+      db,
+      connection: nativeConnection,
+      logger,
+      eagerWorkflowStart: true,
+    });
     stops.push({ name: 'API', run: () => app.close() });
 
     const apiUrl = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`;

@@ -136,6 +136,7 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
           workflowIdConflictPolicy: 'USE_EXISTING',
           // A finished enrollment is never started again: a repeat redemption answers the same, closed enrollment.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          ...(app.services.eagerWorkflowStart ? { requestEagerStart: true } : {}),
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

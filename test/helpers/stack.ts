@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -48,9 +48,9 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
   const taskQueue = `test-${randomUUID()}`;
   const db = createDb(databaseUrl, { max: 10 });
   const dataConverter = createDataConverter(TEST_SECRETS.payloadKeys);
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, dataConverter });
+  // As `npm start` runs it: the API's client and the worker share one NativeConnection.
   const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection: nativeConnection, dataConverter });
   const app = buildApp({
     db,
     temporal: client,
@@ -61,6 +61,7 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
     enrollmentTimings: options.enrollmentTimings,
     dataConverter,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    eagerWorkflowStart: true,
   });
   await app.ready();
 
@@ -99,7 +100,6 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
       await stopWorker();
       await app.close();
       await nativeConnection.close();
-      await connection.close();
       await db.destroy();
     },
   };
