@@ -37,7 +37,9 @@ export function createStudentRecordActivities({ db }: { db: Kysely<Database> }) 
      */
     async syncStudentRecordSet(input: StudentRecordSetInput) {
       try {
-        return await db.transaction().execute((trx) => writeStudentRecordSet(trx, input));
+        const written = await db.transaction().execute((trx) => writeStudentRecordSet(trx, input));
+        // The status travels with the result too: a local activity's marker records the result, not the input.
+        return { ...written, enrollmentStatus: input.enrollmentStatus };
       } catch (err) {
         if (err instanceof StudentRecordsInvalidError || isDataError(err)) {
           throw ApplicationFailure.nonRetryable(

@@ -73,6 +73,8 @@ export interface EnrollmentState {
   rejectedMessages: RejectedMessage[];
   /** Bumped on every accepted change; orders projection writes and resets the inactivity clock. */
   version: number;
+  /** When `version` last changed: the inactivity clock runs from here. */
+  progressedAt: string;
   updatedAt: string;
 }
 
@@ -108,6 +110,7 @@ export function initialState(input: EnrollmentInput, now: string): EnrollmentSta
     records: { status: 'not_started', attempts: 0, desiredVersion: 0, syncedVersion: 0, awaitingRetry: false },
     rejectedMessages: [],
     version: 1,
+    progressedAt: now,
     updatedAt: now,
   };
 }
@@ -122,6 +125,7 @@ export function currentStep(state: EnrollmentState): StepNumber {
 
 function touch(state: EnrollmentState, now: string): void {
   state.version += 1;
+  state.progressedAt = now;
   state.updatedAt = now;
 }
 

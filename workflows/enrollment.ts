@@ -7,6 +7,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -32,6 +33,7 @@ import {
   toProgress,
   validateSubmission,
   type EnrollmentState,
+  type StudentRecordSetInput,
 } from './enrollment-state';
 import {
   cancelSignal,
@@ -40,6 +42,7 @@ import {
   documentsVerifiedSignal,
   EnrollmentStatusKey,
   EnrollmentStepKey,
+  FailureTypes,
   paymentConfirmedSignal,
   progressQuery,
   retryStudentRecordsSignal,
@@ -78,7 +81,22 @@ const { syncStudentRecordSet } = proxyActivities<Activities>({
     initialInterval: '500ms',
     backoffCoefficient: 2,
     maximumInterval: '10s',
-    nonRetryableErrorTypes: ['StudentRecordsInvalid'],
+    nonRetryableErrorTypes: [FailureTypes.studentRecordsInvalid],
+  },
+});
+
+/**
+ * The same record-set write as a local activity, tried first: it runs inside the workflow task, with no round trip
+ * through the activity queue, and a few quick attempts. When the database stays away it gives up and the regular
+ * activity above takes over, so the retries show in `describe` and the Web UI while operators wait.
+ */
+const { syncStudentRecordSet: syncStudentRecordSetLocally } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: {
+    initialInterval: '200ms',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [FailureTypes.studentRecordsInvalid],
   },
 });
 
@@ -151,6 +169,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   async function syncRecords(): Promise<void> {
     // Enrollments started before this change wrote every requested snapshot, and keep doing so when they replay.
     const skipUnchanged = patched('skip-unchanged-record-set');
+    // Enrollments started before this change wrote through the regular activity only, and do so on replay.
+    const write = patched('records-local-first') ? writeLocalFirst : syncStudentRecordSet;
     let lastWritten: string | undefined;
     for (;;) {
       await condition(() => recordsSyncPending(state) || isFinished(state));
@@ -164,7 +184,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       }
       state.records.attempts += state.records.status === 'created' ? 0 : 1;
       try {
-        const written = await syncStudentRecordSet(snapshot);
+        const written = await write(snapshot);
         recordsSynced(state, snapshot, written.studentUniqueId, now());
         lastWritten = content;
       } catch (err) {
@@ -173,12 +193,25 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     }
   }
 
-  /** Writes the `enrollments` projection after every change; a later version always wins. */
+  /** A local attempt first; a refused write fails as it is, anything else goes to the regular activity. */
+  async function writeLocalFirst(snapshot: StudentRecordSetInput) {
+    try {
+      return await syncStudentRecordSetLocally(snapshot);
+    } catch (err) {
+      if (isFailureOfType(err, FailureTypes.studentRecordsInvalid)) throw err;
+      return await syncStudentRecordSet(snapshot);
+    }
+  }
+
+  /** Writes the `enrollments` projection after every change to what it shows; a later version always wins. */
   async function syncProjection(): Promise<void> {
     let projected = 0;
     let searchAttributes = '';
+    let lastWritten = '';
     // Enrollments started before this change keep scheduling regular activities when they replay.
     const project = patched('projection-as-local-activity') ? projectEnrollmentLocally : projectEnrollment;
+    // Enrollments started before this change wrote every version, shown or not, and keep doing so on replay.
+    const skipUnchanged = patched('project-only-changes');
     for (;;) {
       await condition(() => state.version > projected || (isFinished(state) && state.version === projected));
       if (state.version === projected) return;
@@ -199,7 +232,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         ]);
         searchAttributes = key;
       }
-      await project({
+      const projection = {
         enrollmentId: state.enrollmentId,
         invitationId: state.invitationId,
         coachId: state.coachId,
@@ -210,15 +243,60 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         studentRecordsStatus: state.records.status,
         studentRecordsError: state.records.error ?? null,
         studentRecordsAttempts: state.records.attempts,
+      };
+      // A change the row does not show (a scheduled consultation awaiting the coach, say) needs no write.
+      const content = JSON.stringify(projection);
+      if (!skipUnchanged || content !== lastWritten) {
         // Workflow time first: a run that replaces this one (an operator's reset) writes higher versions.
-        version: Date.now() * 1000 + (version % 1000),
-      });
+        await project({ ...projection, version: Date.now() * 1000 + (version % 1000) });
+        lastWritten = content;
+      }
       projected = version;
     }
   }
 
   /** Reminders after 3 and 7 days without progress, expiry after 30; any progress starts the clock again. */
   async function watchInactivity(): Promise<void> {
+    // Enrollments started before this change re-armed their timers on every change, and keep doing so on replay.
+    if (!patched('lazy-inactivity-timer')) return watchInactivityRearmingTimers();
+    const stages = [
+      { kind: 'enrollment_reminder_1', after: timings.firstReminderAfterMs },
+      { kind: 'enrollment_reminder_2', after: timings.secondReminderAfterMs },
+      { kind: 'expiry', after: timings.expireAfterMs },
+    ] as const;
+    const closed = condition(() => isClosed(state));
+    let version = state.version;
+    let stage = 0;
+    while (!isClosed(state)) {
+      const { kind, after } = stages[stage]!;
+      const due = Date.parse(state.progressedAt) + after;
+      // One timer per deadline, which progress leaves running: cancelling and starting a timer on every answer
+      // cost the server two events and two timer tasks each. When it fires, progress since then moves the deadline.
+      await Promise.race([sleep(Math.max(1, due - Date.now())), closed]);
+      if (isClosed(state)) return;
+      if (state.version !== version) {
+        version = state.version;
+        stage = 0;
+        continue;
+      }
+      if (Date.now() < due) continue;
+      if (kind === 'expiry') {
+        close(state, 'expired', `no progress for ${Math.round(after / DAY)} days`, now());
+        return;
+      }
+      await queueNotification({
+        dedupeKey: `${state.enrollmentId}:${kind}:${version}`,
+        kind,
+        enrollmentId: state.enrollmentId,
+        recipient: input.parentEmail,
+        payload: { currentStep: currentStep(state), inactiveSince: state.progressedAt },
+      });
+      stage += 1;
+    }
+  }
+
+  /** The inactivity watch of enrollments started before `lazy-inactivity-timer`: a new timer after every change. */
+  async function watchInactivityRearmingTimers(): Promise<void> {
     while (!isClosed(state)) {
       const version = state.version;
       const since = Date.now();
@@ -262,6 +340,11 @@ function toApplicationFailure<T>(fn: () => T): T {
     }
     throw err;
   }
+}
+
+function isFailureOfType(err: unknown, type: string): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.type === type;
 }
 
 function failureMessage(err: unknown): string {

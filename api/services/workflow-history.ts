@@ -180,6 +180,21 @@ export class HistoryDescriber {
     }
   }
 
+  /**
+   * "student record set created/updated" for a completed record-set write, through the regular activity (whose
+   * input names the enrollment status) or the local one (whose result does); undefined for any other result.
+   */
+  private recordSetSummary(result: unknown, input: unknown): string | undefined {
+    const studentUniqueId = (result as { studentUniqueId?: unknown } | undefined)?.studentUniqueId;
+    if (typeof studentUniqueId !== 'string') return undefined;
+    const status = (input as { enrollmentStatus?: unknown } | undefined)?.enrollmentStatus;
+    const summary = this.recordSetCreated
+      ? `student record set updated: ${studentUniqueId}${typeof status === 'string' ? ` (${status})` : ''}`
+      : `student record set created: ${studentUniqueId}`;
+    this.recordSetCreated = true;
+    return summary;
+  }
+
   private async value(payloads: Payload[] | null | undefined): Promise<unknown> {
     const values = await this.values(payloads);
     return values.length <= 1 ? values[0] : values;
@@ -278,15 +293,8 @@ export class HistoryDescriber {
       const a = event.activityTaskCompletedEventAttributes;
       const activity = this.activities.get(key(a.scheduledEventId));
       const payload = await this.value(a.result?.payloads);
-      const studentUniqueId = (payload as { studentUniqueId?: unknown } | undefined)?.studentUniqueId;
-      if (activity?.name === 'syncStudentRecordSet' && typeof studentUniqueId === 'string') {
-        const status = (activity.input as { enrollmentStatus?: unknown } | undefined)?.enrollmentStatus;
-        const summary = this.recordSetCreated
-          ? `student record set updated: ${studentUniqueId}${typeof status === 'string' ? ` (${status})` : ''}`
-          : `student record set created: ${studentUniqueId}`;
-        this.recordSetCreated = true;
-        return out(summary, { payload });
-      }
+      const recordSet = activity?.name === 'syncStudentRecordSet' && this.recordSetSummary(payload, activity.input);
+      if (recordSet) return out(recordSet, { payload });
       return out(`activity ${activity?.name ?? ''} completed`.replace('  ', ' '), { payload });
     }
     if (event.activityTaskFailedEventAttributes) {
@@ -336,7 +344,8 @@ export class HistoryDescriber {
             payload: { activity: name, attempt: data?.attempt, failure: failureOf(a.failure) },
           });
         }
-        return out(`local activity ${name} completed`, { payload: details.result });
+        const recordSet = name === 'syncStudentRecordSet' && this.recordSetSummary(details.result, details.result);
+        return out(recordSet || `local activity ${name} completed`, { payload: details.result });
       }
       return out(`marker ${a.markerName} recorded`, { payload: details });
     }

@@ -125,7 +125,7 @@ describe('GET /v1/audit/workflows/:workflowId/history', () => {
     expect(summaries[0]).toBe('workflow started');
     expect(summaries).toContain(`step 4 submitted by parent parent:${enrollment.enrollmentId}`);
     expect(summaries).toContain(`student record set created: ${studentUniqueId}`);
-    expect(summaries).toContain('activity syncStudentRecordSet scheduled');
+    expect(summaries).toContain(`student record set updated: ${studentUniqueId} (enrolled)`);
     expect(summaries).toContain('signal paymentConfirmed from payment_provider payments');
     expect(summaries).toContain('signal consultationCompleted from ops test-ops');
     expect(summaries.some((s) => /^timer started \(3 days\)$/.test(s))).toBe(true);
