@@ -706,6 +706,32 @@ describe('inactivity with shortened durations', () => {
     ).toEqual({ status: 'expired' });
   });
 
+  it('starts the clock again when the parent makes progress', async () => {
+    const e = await startEnrollment(shortStack);
+    // Past half the first reminder's delay, then an answer: the reminders and the expiry count from that answer.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const answeredFrom = Date.now();
+    await submitOk(shortStack, e, 1);
+
+    const done = (await shortStack.client.workflow.getHandle(e.enrollmentId).result()) as EnrollmentProgress;
+    const endedBy = Date.now();
+    expect(done.status).toBe('expired');
+    expect(endedBy - answeredFrom).toBeGreaterThanOrEqual(4000);
+    const reminders = await shortStack.db
+      .selectFrom('notifications')
+      .select(['kind', 'created_at', 'payload'])
+      .where('enrollment_id', '=', e.enrollmentId)
+      .orderBy('id')
+      .execute();
+    // None for the quiet time before the answer, which was shorter than the first reminder's delay.
+    expect(reminders.map((r) => [r.kind, (r.payload as { currentStep?: number }).currentStep])).toEqual([
+      ['enrollment_reminder_1', 2],
+      ['enrollment_reminder_2', 2],
+    ]);
+    expect(reminders[0]!.created_at.getTime() - answeredFrom).toBeGreaterThanOrEqual(1000);
+    expect(reminders[1]!.created_at.getTime() - answeredFrom).toBeGreaterThanOrEqual(2000);
+  });
+
   it('withdraws the records of an enrollment that expires after step 4', async () => {
     const e = await startEnrollment(shortStack);
     await throughConsultation(shortStack, e);
