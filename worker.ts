@@ -9,6 +9,7 @@ import { createDataConverter } from './runtime/codec';
 import { loadConfig } from './runtime/config';
 import { createLogger } from './runtime/logger';
 import { resolveSecrets } from './runtime/secrets';
+import { workflowBundleOptions } from './runtime/workflow-bundle';
 
 export interface EnrollmentWorkerOptions {
   connection: NativeConnection;
@@ -33,7 +34,10 @@ export async function createWorker(options: EnrollmentWorkerOptions): Promise<Wo
     activities: createActivities({ db: options.db }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+      : {
+          workflowsPath: workflowBundleOptions.workflowsPath,
+          bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules },
+        }),
   });
 }
 

@@ -5,10 +5,15 @@ export type CpuSample = Record<string, number>;
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** utime + stime of a /proc stat line, in seconds; the command name may itself hold spaces or parentheses. */
-function cpuSeconds(stat: string): number {
+/**
+ * utime + stime of a /proc stat line, in seconds, plus cutime + cstime with `children`: the CPU of children that
+ * exited and were waited for (PostgreSQL's backends, once their connection closes). The command name may itself
+ * hold spaces or parentheses.
+ */
+function cpuSeconds(stat: string, children = false): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (own + (children ? Number(fields[13]) + Number(fields[14]) : 0)) / TICKS_PER_SECOND;
 }
 
 function read(file: string): string | undefined {
@@ -36,8 +41,8 @@ export function sampleCpu(): CpuSample {
     const stat = read(`/proc/${pid}/stat`);
     if (!stat) continue;
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    if (comm === 'temporal') add('temporal server', cpuSeconds(stat));
-    else if (comm === 'postgres') add('postgresql', cpuSeconds(stat));
+    if (comm === 'temporal') add('temporal server', cpuSeconds(stat, true));
+    else if (comm === 'postgres') add('postgresql', cpuSeconds(stat, true));
   }
   return sample;
 }

@@ -23,6 +23,7 @@ import { createDataConverter } from '../runtime/codec';
 import { startEmbeddedPostgres } from '../runtime/postgres';
 import { parsePayloadKeys } from '../runtime/secrets';
 import { startDevServer } from '../runtime/temporal-server';
+import { workflowBundleOptions } from '../runtime/workflow-bundle';
 import type { EnrollmentProgress } from '../workflows/messages';
 import { createWorker } from '../worker';
 import { cpuBetween, sampleCpu, type CpuSample } from './cpu';
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
   const dataConverter = createDataConverter(secrets.payloadKeys);
   const native = await NativeConnection.connect({ address: temporal.address });
   const client = new Client({ connection: native, dataConverter });
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../workflows'), logger: quiet });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: quiet });
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
   const enrollmentWorker = await createWorker({
@@ -293,8 +294,8 @@ async function main(): Promise<void> {
     env: {
       ...process.env,
       NODE_ENV: 'production',
-      // As docker-compose.yml runs the worker: a bounded heap makes V8 collect evicted workflows instead of growing.
-      NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? '--max-old-space-size=192',
+      // As docker-compose.yml runs the worker: bounded heaps make V8 collect evicted workflows instead of growing.
+      NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? '--max-old-space-size=192 --max-semi-space-size=2',
       LOG_LEVEL: 'warn',
       DATABASE_URL: postgres.url,
       TEMPORAL_ADDRESS: temporal.address,

@@ -39,7 +39,7 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('tsa-enrollment'),
   TEMPORAL_CLI: optionalString,
   WORKFLOW_BUNDLE_PATH: optionalString,
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(100),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(50),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   CODEC_PORT: port.default(8234),

@@ -1,6 +1,7 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import fs from 'node:fs';
 import path from 'node:path';
+import { workflowBundleOptions } from '../runtime/workflow-bundle';
 
 /**
  * `npm run build:workflows [-- OUT]`: bundles the workflow code once, ahead of time. A worker started with
@@ -8,7 +9,7 @@ import path from 'node:path';
  */
 async function main(): Promise<void> {
   const out = path.resolve(process.argv[2] ?? 'dist/workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../workflows') });
+  const { code } = await bundleWorkflowCode(workflowBundleOptions);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, code);
   console.log(`${out} (${Math.round(code.length / 1024)} KiB)`);

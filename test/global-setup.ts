@@ -1,4 +1,5 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from '../runtime/workflow-bundle';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +32,7 @@ export default async function setup(project: TestProject) {
   const [temporal, postgres, bundle] = await Promise.all([
     startDevServer({ log }),
     startTestPostgres(tmpDir),
-    bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../workflows'), logger: quietLogger }),
+    bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger }),
   ]);
   const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');
   fs.writeFileSync(workflowBundlePath, bundle.code);

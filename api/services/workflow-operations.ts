@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, ReplayError, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { workflowBundleOptions } from '../../runtime/workflow-bundle';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { badRequest } from '../errors';
 import { eventTypeName } from './workflow-history';
@@ -187,7 +188,7 @@ export function currentWorkflowBundle(): () => Promise<WorkflowBundle> {
   let bundle: Promise<WorkflowBundle> | undefined;
   return () => {
     bundle ??= bundleWorkflowCode({
-      workflowsPath: require.resolve('../../workflows'),
+      ...workflowBundleOptions,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     }).then(
       ({ code }) => ({ code }),
