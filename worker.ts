@@ -34,10 +34,7 @@ export async function createWorker(options: EnrollmentWorkerOptions): Promise<Wo
     activities: createActivities({ db: options.db }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : {
-          workflowsPath: workflowBundleOptions.workflowsPath,
-          bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules },
-        }),
+      : { workflowsPath: workflowBundleOptions.workflowsPath }),
   });
 }
 

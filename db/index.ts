@@ -21,7 +21,9 @@ export function createDb(connectionString: string, options: CreateDbOptions = {}
   pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
   pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+  // A database host that does not answer fails a connection attempt after 5 s instead of hanging the caller (an
+  // activity attempt, an API request) until its own timeout.
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 5_000 });
   pool.on('error', (error) => options.onIdleConnectionError?.(error));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
