@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
   patched,
   proxyActivities,
@@ -11,6 +12,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { EnrollmentProjection } from '../db/repositories/enrollments';
 import { studentCorrectionsSchema } from './enrollment-schemas';
 import {
   applyCancel,
@@ -63,12 +65,22 @@ const { projectEnrollment, queueNotification } = proxyActivities<Activities>({
 });
 
 /**
- * The same projection write as a local activity: it runs inside the worker's workflow task instead of a round trip
- * through the server's activity queue, which the benchmark showed to be most of an enrollment's overhead.
+ * The same projection write as a local activity, retried without end: enrollments started between the
+ * `projection-as-local-activity` and `projection-on-change-local-first` patches replay with it. While the database
+ * was away it held the workflow task, and the parent's answer, open until the task's heartbeat (8 s).
  */
 const { projectEnrollment: projectEnrollmentLocally } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+/**
+ * The projection write tried first as a local activity, a few times: a database that stays away must not hold the
+ * workflow task (and with it the parent's answer) open; the regular activity above takes over and keeps retrying.
+ */
+const { projectEnrollment: projectEnrollmentQuickly } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
 /**
@@ -203,15 +215,29 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     }
   }
 
+  /** A few local attempts first; then the regular activity, retried for as long as the database is away. */
+  async function projectLocalFirst(projection: EnrollmentProjection): Promise<void> {
+    try {
+      await projectEnrollmentQuickly(projection);
+    } catch {
+      await projectEnrollment(projection);
+    }
+  }
+
   /** Writes the `enrollments` projection after every change to what it shows; a later version always wins. */
   async function syncProjection(): Promise<void> {
     let projected = 0;
     let searchAttributes = '';
     let lastWritten = '';
-    // Enrollments started before this change keep scheduling regular activities when they replay.
-    const project = patched('projection-as-local-activity') ? projectEnrollmentLocally : projectEnrollment;
-    // Enrollments started before this change wrote every version, shown or not, and keep doing so on replay.
-    const skipUnchanged = patched('project-only-changes');
+    // Enrollments started before each change keep its predecessor's behaviour when they replay: regular activities
+    // only; then an unbounded local activity for every version; now a bounded local one, only for changes the row shows.
+    const localFirst = patched('projection-on-change-local-first');
+    const project = localFirst
+      ? projectLocalFirst
+      : patched('projection-as-local-activity')
+        ? projectEnrollmentLocally
+        : projectEnrollment;
+    const skipUnchanged = localFirst;
     for (;;) {
       await condition(() => state.version > projected || (isFinished(state) && state.version === projected));
       if (state.version === projected) return;
@@ -270,11 +296,23 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     while (!isClosed(state)) {
       const { kind, after } = stages[stage]!;
       const due = Date.parse(state.progressedAt) + after;
-      // One timer per deadline, which progress leaves running: cancelling and starting a timer on every answer
-      // cost the server two events and two timer tasks each. When it fires, progress since then moves the deadline.
-      await Promise.race([sleep(Math.max(1, due - Date.now())), closed]);
+      // One timer per deadline. Before the first reminder, progress only moves the deadline later: the timer runs on
+      // and, when it fires, is set again for the time left, instead of a timer cancelled and started on every answer
+      // (two events and two timer tasks on the server each). After a reminder, progress brings the next deadline (the
+      // first reminder again) closer, so it wakes the watch and the running timer is cancelled.
+      const timer = new CancellationScope();
+      const fired = timer
+        .run(() => sleep(Math.max(1, due - Date.now())))
+        .then(
+          () => true,
+          () => false,
+        );
+      const seen = version;
+      const wake = stage === 0 ? closed : Promise.race([closed, condition(() => state.version !== seen)]);
+      const timedOut = await Promise.race([fired, wake.then(() => false)]);
       if (isClosed(state)) return;
       if (state.version !== version) {
+        if (!timedOut) timer.cancel();
         version = state.version;
         stage = 0;
         continue;
@@ -291,7 +329,13 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         recipient: input.parentEmail,
         payload: { currentStep: currentStep(state), inactiveSince: state.progressedAt },
       });
-      stage += 1;
+      if (state.version !== version) {
+        // Progress while the reminder was being queued starts the clock again.
+        version = state.version;
+        stage = 0;
+      } else {
+        stage += 1;
+      }
     }
   }
 

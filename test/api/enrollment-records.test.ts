@@ -732,6 +732,41 @@ describe('inactivity with shortened durations', () => {
     expect(reminders[1]!.created_at.getTime() - answeredFrom).toBeGreaterThanOrEqual(2000);
   });
 
+  it('after a reminder, an answer brings the next reminder forward instead of waiting for the running timer', async () => {
+    // Expiry far away, so the timer running after the second reminder fires long after the answer's first reminder.
+    const longExpiry = await createTestStack({
+      enrollmentTimings: { firstReminderAfterMs: 1000, secondReminderAfterMs: 2000, expireAfterMs: 20_000 },
+    });
+    try {
+      const e = await startEnrollment(longExpiry);
+      const reminders = () =>
+        longExpiry.db
+          .selectFrom('notifications')
+          .select(['kind', 'created_at', 'payload'])
+          .where('enrollment_id', '=', e.enrollmentId)
+          .orderBy('id')
+          .execute();
+      for (let deadline = Date.now() + 10_000; (await reminders()).length < 2;) {
+        if (Date.now() > deadline) throw new Error('the first two reminders never came');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const answeredFrom = Date.now();
+      await submitOk(longExpiry, e, 1);
+      for (let deadline = Date.now() + 10_000; (await reminders()).length < 3;) {
+        if (Date.now() > deadline) throw new Error('no reminder after the answer');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const third = (await reminders())[2]!;
+      expect(third.kind).toBe('enrollment_reminder_1');
+      expect((third.payload as { currentStep?: number }).currentStep).toBe(2);
+      const after = third.created_at.getTime() - answeredFrom;
+      expect(after).toBeGreaterThanOrEqual(1000);
+      expect(after).toBeLessThan(5000);
+    } finally {
+      await longExpiry.close();
+    }
+  });
+
   it('withdraws the records of an enrollment that expires after step 4', async () => {
     const e = await startEnrollment(shortStack);
     await throughConsultation(shortStack, e);
