@@ -357,6 +357,22 @@ export function close(state: EnrollmentState, status: 'cancelled' | 'expired', r
   requestRecordSync(state);
 }
 
+/** The enrollment closed while a write that does not withdraw was in flight, so what it wrote still stands. */
+export function closedBeforeWithdrawal(
+  state: EnrollmentState,
+  written: Pick<StudentRecordSetInput, 'enrollmentStatus'>,
+) {
+  return (state.status === 'cancelled' || state.status === 'expired') && written.enrollmentStatus !== 'withdrawn';
+}
+
+/** Withdraws a record set written after the enrollment closed, with the data that was written. */
+export function withdrawWrittenRecords(state: EnrollmentState): void {
+  if (state.records.writtenStudent === undefined) return;
+  state.student = state.records.writtenStudent;
+  state.records.error = undefined;
+  state.records.desiredVersion = Math.max(state.version, state.records.syncedVersion + 1);
+}
+
 export function applyCancel(state: EnrollmentState, message: CancelMessage, now: string): void {
   if (isClosed(state)) return reject(state, now, 'cancel', `enrollment is already ${state.status}`);
   close(state, 'cancelled', message.reason, now);

@@ -22,6 +22,7 @@ import {
   applyRetryRequest,
   applySubmission,
   close,
+  closedBeforeWithdrawal,
   currentStep,
   initialState,
   isClosed,
@@ -34,6 +35,7 @@ import {
   StepRejection,
   toProgress,
   validateSubmission,
+  withdrawWrittenRecords,
   type EnrollmentState,
   type StudentRecordSetInput,
 } from './enrollment-state';
@@ -199,6 +201,11 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         const written = await write(snapshot);
         recordsSynced(state, snapshot, written.studentUniqueId, now());
         lastWritten = content;
+        // A cancel or expiry that came while this write was in flight found nothing to withdraw: withdraw it now.
+        // (patched() is asked only here, so enrollments that never meet this case record no marker.)
+        if (closedBeforeWithdrawal(state, snapshot) && patched('withdraw-records-written-after-close')) {
+          withdrawWrittenRecords(state);
+        }
       } catch (err) {
         recordsFailed(state, failureMessage(err), now());
       }

@@ -154,4 +154,41 @@ describe('PostgreSQL stopped while the student step is submitted', () => {
       student_records_error: null,
     });
   });
+
+  it('withdraws a record set whose first write lands after the enrollment was cancelled', async () => {
+    const e = await startEnrollment(stack);
+    await throughConsultation(stack, e);
+    await postgres!.stop();
+    postgres = undefined;
+
+    await submitOk(stack, e, 4);
+    // The write is retried while the database is away; the parent cancels meanwhile, with nothing written yet.
+    await waitForRetriedCreation(e);
+    const cancel = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/enrollments/${e.enrollmentId}/cancel`,
+      headers: bearer(e.parentToken),
+      payload: { reason: 'changed our minds' },
+    });
+    expect(cancel.statusCode, cancel.body).toBe(202);
+    await waitForProgress(stack, e, (p) => p.status === 'cancelled');
+
+    postgres = await startEmbeddedPostgres(postgresOptions);
+    const done = (await stack.client.workflow.getHandle(e.enrollmentId).result()) as EnrollmentProgress;
+    expect(done.status).toBe('cancelled');
+    const uid = done.studentRecords.studentUniqueId!;
+    const extension = await stack.db
+      .selectFrom('tsa_student_extensions')
+      .select('enrollment_status')
+      .where('student_unique_id', '=', uid)
+      .executeTakeFirstOrThrow();
+    const user = await stack.db
+      .selectFrom('users')
+      .select(['status', 'enabled_user'])
+      .where('sourced_id', '=', `student_${uid}`)
+      .executeTakeFirstOrThrow();
+    // The late write created the records; the enrollment's cancellation withdrew them.
+    expect(extension.enrollment_status).toBe('withdrawn');
+    expect(user).toEqual({ status: 'tobedeleted', enabled_user: false });
+  });
 });
