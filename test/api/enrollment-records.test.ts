@@ -746,17 +746,11 @@ describe('inactivity with shortened durations', () => {
           .where('enrollment_id', '=', e.enrollmentId)
           .orderBy('id')
           .execute();
-      for (let deadline = Date.now() + 10_000; (await reminders()).length < 2;) {
-        if (Date.now() > deadline) throw new Error('the first two reminders never came');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitForValue(reminders, (rows) => rows.length === 2, 'the first two reminders', 10_000);
       const answeredFrom = Date.now();
       await submitOk(longExpiry, e, 1);
-      for (let deadline = Date.now() + 10_000; (await reminders()).length < 3;) {
-        if (Date.now() > deadline) throw new Error('no reminder after the answer');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      const third = (await reminders())[2]!;
+      const rows = await waitForValue(reminders, (r) => r.length === 3, 'a reminder after the answer', 10_000);
+      const third = rows[2]!;
       expect(third.kind).toBe('enrollment_reminder_1');
       expect((third.payload as { currentStep?: number }).currentStep).toBe(2);
       const after = third.created_at.getTime() - answeredFrom;
