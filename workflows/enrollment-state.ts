@@ -370,7 +370,7 @@ export function withdrawWrittenRecords(state: EnrollmentState): void {
   if (state.records.writtenStudent === undefined) return;
   state.student = state.records.writtenStudent;
   state.records.error = undefined;
-  state.records.desiredVersion = Math.max(state.version, state.records.syncedVersion + 1);
+  requestRecordSync(state);
 }
 
 export function applyCancel(state: EnrollmentState, message: CancelMessage, now: string): void {

@@ -244,7 +244,6 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       : patched('projection-as-local-activity')
         ? projectEnrollmentLocally
         : projectEnrollment;
-    const skipUnchanged = localFirst;
     for (;;) {
       await condition(() => state.version > projected || (isFinished(state) && state.version === projected));
       if (state.version === projected) return;
@@ -279,7 +278,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       };
       // A change the row does not show (a scheduled consultation awaiting the coach, say) needs no write.
       const content = JSON.stringify(projection);
-      if (!skipUnchanged || content !== lastWritten) {
+      if (!localFirst || content !== lastWritten) {
         // Workflow time first: a run that replaces this one (an operator's reset) writes higher versions.
         await project({ ...projection, version: Date.now() * 1000 + (version % 1000) });
         lastWritten = content;
@@ -324,7 +323,6 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         stage = 0;
         continue;
       }
-      if (Date.now() < due) continue;
       if (kind === 'expiry') {
         close(state, 'expired', `no progress for ${Math.round(after / DAY)} days`, now());
         return;
@@ -393,12 +391,15 @@ function toApplicationFailure<T>(fn: () => T): T {
   }
 }
 
+/** What an activity failed with: a regular activity's failure wraps it, a local activity's may not. */
+const causeOf = (err: unknown): unknown => (err instanceof ActivityFailure ? err.cause : err);
+
 function isFailureOfType(err: unknown, type: string): boolean {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const cause = causeOf(err);
   return cause instanceof ApplicationFailure && cause.type === type;
 }
 
 function failureMessage(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const cause = causeOf(err);
   return cause instanceof Error ? cause.message : String(cause);
 }
