@@ -32,6 +32,7 @@ import {
   waitForProgress,
   waitForValue,
   type Enrollment,
+  ONE_RECORD_SET,
 } from '../helpers/enrollment';
 import { createTestStack, type TestStack } from '../helpers/stack';
 import { edFi, knownDescriptors, oneRoster } from '../helpers/standards';
@@ -272,13 +273,7 @@ describe('complete flow', () => {
       expect(oneRoster.user(document), `${user.sourced_id}: ${JSON.stringify(oneRoster.user.errors)}`).toBe(true);
     }
 
-    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual({
-      students: 1,
-      seoa: 1,
-      ssa: 1,
-      extensions: 1,
-      studentUsers: 1,
-    });
+    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual(ONE_RECORD_SET);
     expect(await projection(e.enrollmentId)).toMatchObject({
       invitation_id: invitation.invitationId,
       status: 'enrolled',
@@ -370,13 +365,7 @@ describe('student record creation that fails for a data reason', () => {
       parent_consultation_completed: true,
       enrollment_completed_date: dateOf(done.steps[5]!.completedAt),
     });
-    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual({
-      students: 1,
-      seoa: 1,
-      ssa: 1,
-      extensions: 1,
-      studentUsers: 1,
-    });
+    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual(ONE_RECORD_SET);
     expect(await projection(e.enrollmentId)).toMatchObject({
       status: 'enrolled',
       student_unique_id: set.student.student_unique_id,
@@ -460,13 +449,7 @@ describe('rules', () => {
       username: `sophia.lopez.${original.student.student_usi}`,
     });
     expect(corrected.ssa.entry_date).toBe(original.ssa.entry_date);
-    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual({
-      students: 1,
-      seoa: 1,
-      ssa: 1,
-      extensions: 1,
-      studentUsers: 1,
-    });
+    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual(ONE_RECORD_SET);
   });
 
   it("moves the student's guardian link when step 1 is corrected to another e-mail after the records exist", async () => {
@@ -539,13 +522,7 @@ describe('rules', () => {
       studentUniqueId: first.studentRecords.studentUniqueId,
     });
     expect(done.rejectedMessages).toEqual([]);
-    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual({
-      students: 1,
-      seoa: 1,
-      ssa: 1,
-      extensions: 1,
-      studentUsers: 1,
-    });
+    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual(ONE_RECORD_SET);
     const set = (await loadRecordSet(e.enrollmentId))!;
     expect(set.extension).toMatchObject({ enrollment_status: 'enrolled', deposit_paid: true });
   });

@@ -21,6 +21,7 @@ import {
   waitForProgress,
   waitForValue,
   type Enrollment,
+  ONE_RECORD_SET,
 } from '../helpers/enrollment';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
@@ -36,7 +37,6 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 const newCoach = () => `coach-ops-${randomUUID().slice(0, 8)}`;
-const ONE_RECORD_SET = { students: 1, seoa: 1, ssa: 1, extensions: 1, studentUsers: 1 };
 
 function ops(method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>, as = opsToken) {
   return stack.app.inject({ method, url, headers: bearer(as), ...(payload ? { payload } : {}) });

@@ -11,6 +11,7 @@ import {
   throughConsultation,
   waitForProgress,
   type Enrollment,
+  ONE_RECORD_SET,
 } from '../helpers/enrollment';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
@@ -87,13 +88,7 @@ describe('a worker stopped in the middle of an enrollment', () => {
       studentUniqueId: registered.studentRecords.studentUniqueId,
     });
 
-    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual({
-      students: 1,
-      seoa: 1,
-      ssa: 1,
-      extensions: 1,
-      studentUsers: 1,
-    });
+    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual(ONE_RECORD_SET);
     const student = await stack.db
       .selectFrom('students')
       .innerJoin('tsa_student_extensions as ext', 'ext.student_unique_id', 'students.student_unique_id')

@@ -126,6 +126,9 @@ export async function throughConsultation(stack: TestStack, e: Enrollment): Prom
   await waitForProgress(stack, e, (p) => p.steps[2]!.status === 'completed');
 }
 
+/** `countRecordSet` of an enrollment with exactly one student record set, every part of it present. */
+export const ONE_RECORD_SET = { students: 1, seoa: 1, ssa: 1, extensions: 1, studentUsers: 1 } as const;
+
 /**
  * Reads until the predicate holds, for what the workflow writes after it answers (the `enrollments` projection, a
  * corrected record set): waits on the database's own answer, never on a fixed sleep.
