@@ -3,8 +3,10 @@
  *
  * Drives N full enrollments through the HTTP API at each concurrency against the Temporal dev server and
  * PostgreSQL, and in the same run the engine floor: a no-op workflow with the same number of updates and one
- * activity, driven straight through the Temporal client. Prints each figure and its ratio to the floor, the process
- * RSS with `--open` enrollments open, and writes everything as JSON under bench/results/.
+ * activity, driven straight through the Temporal client. Also in the same run, the spec floor: that workflow with the
+ * messages, search attributes and projection write SPEC §3 asks of every enrollment, still doing nothing else. Prints
+ * each figure and its ratio to both floors, the process RSS with `--open` enrollments open, and writes everything as
+ * JSON under bench/results/.
  */
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -27,7 +29,7 @@ import { workflowBundleOptions } from '../runtime/workflow-bundle';
 import type { EnrollmentProgress } from '../workflows/messages';
 import { createWorker } from '../worker';
 import { cpuBetween, sampleCpu, type CpuSample } from './cpu';
-import { floorStepUpdate, type floorWorkflow } from './floor-workflow';
+import { floorConfirmSignal, floorStepUpdate, type floorWorkflow, type specFloorWorkflow } from './floor-workflow';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +43,8 @@ const N = Number(args.n);
 const LEVELS = args.concurrency.split(',').map(Number);
 const OPEN = Number(args.open);
 const STEPS = 6;
+/** The coach's consultation confirmation and the payment provider's webhook. */
+const SIGNALS = 2;
 
 const secrets = {
   jwtSecret: 'bench-jwt-secret-0123456789-0123456789-abc',
@@ -215,6 +219,23 @@ async function main(): Promise<void> {
     return e.id;
   }
 
+  /** The spec floor, driven as the benchmark drives an enrollment: six updates, a signal after step 3 and after 6. */
+  async function specFloorRun(updateLatencies: number[]) {
+    const handle = await client.workflow.start<typeof specFloorWorkflow>('specFloorWorkflow', {
+      taskQueue: 'bench-floor',
+      workflowId: `spec-floor-${randomUUID()}`,
+      args: [STEPS, SIGNALS],
+    });
+    for (let step = 1; step <= STEPS; step++) {
+      const t0 = performance.now();
+      await handle.executeUpdate(floorStepUpdate, { args: [step] });
+      updateLatencies.push(performance.now() - t0);
+      if (step === 3 || step === STEPS) await handle.signal(floorConfirmSignal, `after step ${step}`);
+    }
+    await handle.result();
+    return handle.workflowId;
+  }
+
   async function floorRun(updateLatencies: number[]) {
     const handle = await client.workflow.start<typeof floorWorkflow>('floorWorkflow', {
       taskQueue: 'bench-floor',
@@ -240,6 +261,14 @@ async function main(): Promise<void> {
     const floorSeconds = (performance.now() - t0) / 1000;
     const floorCpu = cpuBetween(cpu0, sampleCpu());
 
+    console.error(`concurrency ${c}: ${N} spec-floor workflows…`);
+    const specFloorLatencies: number[] = [];
+    cpu0 = sampleCpu();
+    t0 = performance.now();
+    const specFloorIds = await pool(N, c, () => specFloorRun(specFloorLatencies));
+    const specFloorSeconds = (performance.now() - t0) / 1000;
+    const specFloorCpu = cpuBetween(cpu0, sampleCpu());
+
     console.error(`concurrency ${c}: ${N} enrollments…`);
     const stepLatencies: number[] = [];
     const step4Sent = new Map<string, number>();
@@ -264,24 +293,30 @@ async function main(): Promise<void> {
       update: summarize(floorLatencies),
       historyEvents: await events(floorIds[0]!),
     };
+    const specFloor = {
+      perSecond: N / specFloorSeconds,
+      update: summarize(specFloorLatencies),
+      historyEvents: await events(specFloorIds[0]!),
+    };
     const enrollment = {
       perSecond: N / seconds,
       stepSubmit: summarize(stepLatencies),
       step4ToRecordSet: summarize(recordLatencies),
       historyEvents: await events(ids[0]!),
     };
-    results.push({ concurrency: c, n: N, floor, enrollment });
+    results.push({ concurrency: c, n: N, floor, specFloor, enrollment });
     const r = (a: number, b: number) => (a / b).toFixed(2);
     console.log(
       [
         `\n== concurrency ${c} (${N} each)`,
         `  floor:       ${floor.perSecond.toFixed(1)} workflows/s; update p50 ${floor.update.p50.toFixed(1)} ms, p95 ${floor.update.p95.toFixed(1)} ms, p99 ${floor.update.p99.toFixed(1)} ms`,
-        `  enrollment:  ${enrollment.perSecond.toFixed(1)} enrollments/s (${r(enrollment.perSecond, floor.perSecond)}× floor)`,
-        `  step submit: p50 ${enrollment.stepSubmit.p50.toFixed(1)} ms (${r(enrollment.stepSubmit.p50, floor.update.p50)}×), p95 ${enrollment.stepSubmit.p95.toFixed(1)} ms (${r(enrollment.stepSubmit.p95, floor.update.p95)}×), p99 ${enrollment.stepSubmit.p99.toFixed(1)} ms (${r(enrollment.stepSubmit.p99, floor.update.p99)}×)`,
+        `  spec floor:  ${specFloor.perSecond.toFixed(1)} workflows/s (${r(specFloor.perSecond, floor.perSecond)}× floor); update p50 ${specFloor.update.p50.toFixed(1)} ms (${r(specFloor.update.p50, floor.update.p50)}×), p95 ${specFloor.update.p95.toFixed(1)} ms, p99 ${specFloor.update.p99.toFixed(1)} ms (${r(specFloor.update.p99, floor.update.p99)}×)`,
+        `  enrollment:  ${enrollment.perSecond.toFixed(1)} enrollments/s (${r(enrollment.perSecond, floor.perSecond)}× floor, ${r(enrollment.perSecond, specFloor.perSecond)}× spec floor)`,
+        `  step submit: p50 ${enrollment.stepSubmit.p50.toFixed(1)} ms (${r(enrollment.stepSubmit.p50, floor.update.p50)}×), p95 ${enrollment.stepSubmit.p95.toFixed(1)} ms (${r(enrollment.stepSubmit.p95, floor.update.p95)}×), p99 ${enrollment.stepSubmit.p99.toFixed(1)} ms (${r(enrollment.stepSubmit.p99, floor.update.p99)}×); against the spec floor's update ${r(enrollment.stepSubmit.p50, specFloor.update.p50)}×, ${r(enrollment.stepSubmit.p95, specFloor.update.p95)}×, ${r(enrollment.stepSubmit.p99, specFloor.update.p99)}×`,
         `  step 4 sent → record set committed: p50 ${enrollment.step4ToRecordSet.p50.toFixed(0)} ms, p99 ${enrollment.step4ToRecordSet.p99.toFixed(0)} ms (${created.length} record sets)`,
-        `  history events per workflow: floor ${floor.historyEvents}, enrollment ${enrollment.historyEvents}`,
-        `  CPU ms per workflow, floor → enrollment:`,
-        ...cpuLines(floorCpu, enrollmentCpu, N),
+        `  history events per workflow: floor ${floor.historyEvents}, spec floor ${specFloor.historyEvents}, enrollment ${enrollment.historyEvents}`,
+        `  CPU ms per workflow, floor → spec floor → enrollment:`,
+        ...cpuLines([floorCpu, specFloorCpu, enrollmentCpu], N),
       ].join('\n'),
     );
   }
@@ -370,17 +405,13 @@ async function startProfiler() {
   };
 }
 
-function cpuLines(floor: CpuSample, enrollment: CpuSample, n: number): string[] {
-  const keys = [...new Set([...Object.keys(floor), ...Object.keys(enrollment)])].sort();
-  const ms = (sample: CpuSample, key: string) => ((sample[key] ?? 0) * 1000) / n;
-  const total = (sample: CpuSample) => Object.values(sample).reduce((a, b) => a + b, 0);
-  return [...keys, 'total'].map((key) => {
-    const [f, e] =
-      key === 'total'
-        ? [(total(floor) * 1000) / n, (total(enrollment) * 1000) / n]
-        : [ms(floor, key), ms(enrollment, key)];
-    return `    ${key.padEnd(28)} ${f.toFixed(1).padStart(7)} → ${e.toFixed(1).padStart(7)}`;
-  });
+function cpuLines(samples: CpuSample[], n: number): string[] {
+  const keys = [...new Set(samples.flatMap((sample) => Object.keys(sample)))].sort();
+  const ms = (sample: CpuSample, key: string) =>
+    ((key === 'total' ? Object.values(sample).reduce((a, b) => a + b, 0) : (sample[key] ?? 0)) * 1000) / n;
+  return [...keys, 'total'].map(
+    (key) => `    ${key.padEnd(32)} ${samples.map((sample) => ms(sample, key).toFixed(1).padStart(7)).join(' →')}`,
+  );
 }
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
