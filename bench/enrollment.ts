@@ -383,7 +383,10 @@ async function main(): Promise<void> {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-/** `--profile`: the main thread's CPU profile over the enrollment phase only, for chrome://inspect or speedscope. */
+/**
+ * `--profile`: CPU profiles of the main thread and of each worker thread (the workflow VM threads) over the enrollment
+ * phase only, for chrome://inspect or speedscope. Worker threads are reached through the inspector's NodeWorker domain.
+ */
 async function startProfiler() {
   const session = new inspector.Session();
   session.connect();
@@ -391,16 +394,49 @@ async function startProfiler() {
     new Promise<any>((resolve, reject) =>
       session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
     );
+  const workers = new Map<string, string>(); // sessionId → thread title
+  const pending = new Map<number, (result: any) => void>();
+  let nextId = 1;
+  const postToWorker = (sessionId: string, method: string) =>
+    new Promise<any>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      void post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method }) });
+    });
+  session.on('NodeWorker.receivedMessageFromWorker', ({ params }: any) => {
+    const message = JSON.parse(params.message);
+    pending.get(message.id)?.(message.result);
+    pending.delete(message.id);
+  });
+  const attached = new Promise<void>((resolve) => {
+    session.on('NodeWorker.attachedToWorker', ({ params }: any) => {
+      workers.set(params.sessionId, `${params.workerInfo.title}-${params.workerInfo.workerId}`);
+      resolve();
+    });
+  });
+  await post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+  await Promise.race([attached, new Promise((resolve) => setTimeout(resolve, 1000))]);
+  for (const sessionId of workers.keys()) {
+    await postToWorker(sessionId, 'Profiler.enable');
+    await postToWorker(sessionId, 'Profiler.start');
+  }
   await post('Profiler.enable');
   await post('Profiler.start');
+  const save = (label: string, profile: unknown) => {
+    const file = path.resolve(__dirname, 'results', `enrollment-${label}-${Date.now()}.cpuprofile`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(profile));
+    return path.relative(process.cwd(), file);
+  };
   return {
     async stop(label: string): Promise<string> {
-      const { profile } = await post('Profiler.stop');
+      const files = [save(`${label}-main`, (await post('Profiler.stop')).profile)];
+      for (const [sessionId, title] of workers) {
+        const result = await postToWorker(sessionId, 'Profiler.stop');
+        files.push(save(`${label}-${title.replace(/[^\w-]+/g, '_')}`, result.profile));
+      }
       session.disconnect();
-      const file = path.resolve(__dirname, 'results', `enrollment-${label}-${Date.now()}.cpuprofile`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify(profile));
-      return path.relative(process.cwd(), file);
+      return files.join(', ');
     },
   };
 }
