@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import { upsertEnrollmentProjection, type EnrollmentProjection } from '../db/repositories/enrollments';
 import { StudentRecordsInvalidError, writeStudentRecordSet } from '../db/repositories/student-records';
 import { FailureTypes } from '../workflows/messages';
 import type { StudentRecordSetInput } from '../workflows/enrollment-state';
@@ -34,10 +35,17 @@ export function createStudentRecordActivities({ db }: { db: Kysely<Database> }) 
     /**
      * Writes the enrollment's student record set in one transaction. A data problem fails for good (the
      * workflow waits for an operator); anything else — the database being away — is thrown as is and retried.
+     * With `projection`, the `enrollments` row as it reads once this write succeeds is written in the same
+     * transaction, so the workflow needs no second write for it.
      */
-    async syncStudentRecordSet(input: StudentRecordSetInput) {
+    async syncStudentRecordSet(input: StudentRecordSetInput & { projection?: EnrollmentProjection }) {
       try {
-        const written = await db.transaction().execute((trx) => writeStudentRecordSet(trx, input));
+        const written = await db.transaction().execute(async (trx) => {
+          const { projection, ...recordSet } = input;
+          const result = await writeStudentRecordSet(trx, recordSet);
+          if (projection) await upsertEnrollmentProjection(trx, projection);
+          return result;
+        });
         // The status travels with the result too: a local activity's marker records the result, not the input.
         return { ...written, enrollmentStatus: input.enrollmentStatus };
       } catch (err) {

@@ -399,6 +399,17 @@ export function recordsSynced(
   if (firstCreation) touch(state, now);
 }
 
+/** The state as it will be once this record-set write succeeds; the state itself is left as it is. */
+export function afterRecordsSynced(
+  state: EnrollmentState,
+  written: Pick<StudentRecordSetInput, 'version' | 'student' | 'studentUniqueId'>,
+  now: string,
+): EnrollmentState {
+  const copy: EnrollmentState = { ...state, records: { ...state.records } };
+  recordsSynced(copy, written, written.studentUniqueId, now);
+  return copy;
+}
+
 export function recordsFailed(state: EnrollmentState, error: string, now: string): void {
   state.records.status = 'failed';
   state.records.error = error;

@@ -15,6 +15,7 @@ import type { Activities } from '../activities';
 import type { EnrollmentProjection } from '../db/repositories/enrollments';
 import { studentCorrectionsSchema } from './enrollment-schemas';
 import {
+  afterRecordsSynced,
   applyCancel,
   applyConsultationCompleted,
   applyDocumentsVerified,
@@ -116,6 +117,9 @@ const { syncStudentRecordSet: syncStudentRecordSetLocally } = proxyLocalActiviti
 
 const now = (): string => new Date().toISOString();
 
+/** Workflow time first: a run that replaces this one (an operator's reset) writes higher versions. */
+const projectionVersion = (stateVersion: number): number => Date.now() * 1000 + (stateVersion % 1000);
+
 /** Six characters A-Z0-9; the workflow's Math.random is seeded, so this replays identically. */
 function randomSuffix(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -175,6 +179,13 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     applyRetryRequest(state, message?.corrections ? corrections.data : undefined, now());
   });
 
+  // Shared by the two write loops: the `enrollments` row content last written, and whether the record-set write under
+  // way (or about to start) carries the row as it will read once that write succeeds (`records-carry-projection`).
+  let lastProjection = '';
+  let carryProjection = false;
+  let recordsFallingBack = false;
+  const projectionDeferred = () => carryProjection && !recordsFallingBack && recordsSyncPending(state);
+
   await Promise.all([syncRecords(), syncProjection(), watchInactivity()]);
   await condition(allHandlersFinished);
   return toProgress(state);
@@ -184,7 +195,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     // Enrollments started before this change wrote every requested snapshot, and keep doing so when they replay.
     const skipUnchanged = patched('skip-unchanged-record-set');
     // Enrollments started before this change wrote through the regular activity only, and do so on replay.
-    const write = patched('records-local-first') ? writeLocalFirst : syncStudentRecordSet;
+    const localFirst = patched('records-local-first');
+    const write = localFirst ? writeLocalFirst : syncStudentRecordSet;
+    // Enrollments started before this change wrote the projection on its own after every record-set write.
+    carryProjection = localFirst && patched('records-carry-projection');
     let lastWritten: string | undefined;
     for (;;) {
       await condition(() => recordsSyncPending(state) || isFinished(state));
@@ -212,14 +226,47 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     }
   }
 
-  /** A local attempt first; a refused write fails as it is, anything else goes to the regular activity. */
+  /**
+   * A local attempt first; a refused write fails as it is, anything else goes to the regular activity. The local
+   * attempt carries the `enrollments` row as it reads once the write succeeds, written in the same transaction.
+   */
   async function writeLocalFirst(snapshot: StudentRecordSetInput) {
+    const after = carryProjection ? afterRecordsSynced(state, snapshot, now()) : undefined;
+    const carried = after && projectionOf(after);
     try {
-      return await syncStudentRecordSetLocally(snapshot);
+      const written = await syncStudentRecordSetLocally(
+        after && carried
+          ? { ...snapshot, projection: { ...carried, version: projectionVersion(after.version) } }
+          : snapshot,
+      );
+      if (carried) lastProjection = JSON.stringify(carried);
+      return written;
     } catch (err) {
       if (isFailureOfType(err, FailureTypes.studentRecordsInvalid)) throw err;
-      return await syncStudentRecordSet(snapshot);
+      // The database stays away: the projection goes back to its own writes while the regular activity retries.
+      recordsFallingBack = true;
+      try {
+        return await syncStudentRecordSet(snapshot);
+      } finally {
+        recordsFallingBack = false;
+      }
     }
+  }
+
+  /** The `enrollments` row of a state (its version aside). */
+  function projectionOf(s: EnrollmentState): Omit<EnrollmentProjection, 'version'> {
+    return {
+      enrollmentId: s.enrollmentId,
+      invitationId: s.invitationId,
+      coachId: s.coachId,
+      schoolId: s.schoolId,
+      status: s.status,
+      currentStep: currentStep(s),
+      studentUniqueId: s.records.status === 'created' ? (s.records.studentUniqueId ?? null) : null,
+      studentRecordsStatus: s.records.status,
+      studentRecordsError: s.records.error ?? null,
+      studentRecordsAttempts: s.records.attempts,
+    };
   }
 
   /** A few local attempts first; then the regular activity, retried for as long as the database is away. */
@@ -235,7 +282,6 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   async function syncProjection(): Promise<void> {
     let projected = 0;
     let searchAttributes = '';
-    let lastWritten = '';
     // Enrollments started before each change keep its predecessor's behaviour when they replay: regular activities
     // only; then an unbounded local activity for every version; now a bounded local one, only for changes the row shows.
     const localFirst = patched('projection-on-change-local-first');
@@ -245,7 +291,11 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         ? projectEnrollmentLocally
         : projectEnrollment;
     for (;;) {
-      await condition(() => state.version > projected || (isFinished(state) && state.version === projected));
+      // While a record-set write that carries the row is pending or under way, the row waits for it.
+      await condition(
+        () =>
+          (state.version > projected && !projectionDeferred()) || (isFinished(state) && state.version === projected),
+      );
       if (state.version === projected) return;
       const version = state.version;
       const attributes = {
@@ -264,24 +314,13 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         ]);
         searchAttributes = key;
       }
-      const projection = {
-        enrollmentId: state.enrollmentId,
-        invitationId: state.invitationId,
-        coachId: state.coachId,
-        schoolId: state.schoolId,
-        status: state.status,
-        currentStep: attributes.step,
-        studentUniqueId: state.records.status === 'created' ? (state.records.studentUniqueId ?? null) : null,
-        studentRecordsStatus: state.records.status,
-        studentRecordsError: state.records.error ?? null,
-        studentRecordsAttempts: state.records.attempts,
-      };
-      // A change the row does not show (a scheduled consultation awaiting the coach, say) needs no write.
+      const projection = projectionOf(state);
+      // A change the row does not show (a scheduled consultation awaiting the coach, say) needs no write, nor does
+      // a row a record-set write already carried.
       const content = JSON.stringify(projection);
-      if (!localFirst || content !== lastWritten) {
-        // Workflow time first: a run that replaces this one (an operator's reset) writes higher versions.
-        await project({ ...projection, version: Date.now() * 1000 + (version % 1000) });
-        lastWritten = content;
+      if (!localFirst || content !== lastProjection) {
+        await project({ ...projection, version: projectionVersion(version) });
+        lastProjection = content;
       }
       projected = version;
     }

@@ -116,6 +116,19 @@ describe('complete flow', () => {
     await confirmConsultation(stack, e);
     await waitForProgress(stack, e, (p) => p.steps[2]!.status === 'completed');
     await submitOk(stack, e, 4);
+    // The answer to step 4 leaves once the record set and the `enrollments` row that shows it are both written.
+    const [studentAtStep4] = await stack.db
+      .selectFrom('students')
+      .select('student_unique_id')
+      .where('enrollment_id', '=', e.enrollmentId)
+      .execute();
+    expect(await projection(e.enrollmentId)).toMatchObject({
+      status: 'registered',
+      current_step: 5,
+      student_records_status: 'created',
+      student_unique_id: studentAtStep4?.student_unique_id,
+      student_records_attempts: 1,
+    });
     await submitOk(stack, e, 5);
     await submitOk(stack, e, 6);
     await confirmPayment(stack, e);
