@@ -43,7 +43,15 @@ export function createStudentRecordActivities({ db }: { db: Kysely<Database> }) 
         const written = await db.transaction().execute(async (trx) => {
           const { projection, ...recordSet } = input;
           const result = await writeStudentRecordSet(trx, recordSet);
-          if (projection) await upsertEnrollmentProjection(trx, projection);
+          if (projection) {
+            // The row names the student the database holds (a reset run may have drawn another id). A failure of
+            // this write says nothing about the student's data, so it is retried instead of refusing the set.
+            await upsertEnrollmentProjection(trx, { ...projection, studentUniqueId: result.studentUniqueId }).catch(
+              (err: unknown) => {
+                throw new Error(`enrollments row not written: ${err instanceof Error ? err.message : String(err)}`);
+              },
+            );
+          }
           return result;
         });
         // The status travels with the result too: a local activity's marker records the result, not the input.

@@ -181,7 +181,11 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
 
   // Shared by the two write loops: the `enrollments` row content last written, and whether the record-set write under
   // way (or about to start) carries the row as it will read once that write succeeds (`records-carry-projection`).
-  let lastProjection = '';
+  let lastProjection = { content: '', version: 0 };
+  /** A slower write of an older row (a regular activity during an outage) must not replace what a newer one wrote. */
+  const projectionWritten = (content: string, version: number) => {
+    if (version >= lastProjection.version) lastProjection = { content, version };
+  };
   let carryProjection = false;
   let recordsFallingBack = false;
   const projectionDeferred = () => carryProjection && !recordsFallingBack && recordsSyncPending(state);
@@ -232,14 +236,14 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
    */
   async function writeLocalFirst(snapshot: StudentRecordSetInput) {
     const after = carryProjection ? afterRecordsSynced(state, snapshot, now()) : undefined;
-    const carried = after && projectionOf(after);
+    const carried = after && { ...projectionOf(after), version: projectionVersion(after.version) };
     try {
-      const written = await syncStudentRecordSetLocally(
-        after && carried
-          ? { ...snapshot, projection: { ...carried, version: projectionVersion(after.version) } }
-          : snapshot,
-      );
-      if (carried) lastProjection = JSON.stringify(carried);
+      const written = await syncStudentRecordSetLocally(carried ? { ...snapshot, projection: carried } : snapshot);
+      if (carried) {
+        // The activity wrote the row with the student id the database holds, which a reset run may not have drawn.
+        const { version, ...row } = { ...carried, studentUniqueId: written.studentUniqueId };
+        projectionWritten(JSON.stringify(row), version);
+      }
       return written;
     } catch (err) {
       if (isFailureOfType(err, FailureTypes.studentRecordsInvalid)) throw err;
@@ -318,9 +322,13 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       // A change the row does not show (a scheduled consultation awaiting the coach, say) needs no write, nor does
       // a row a record-set write already carried.
       const content = JSON.stringify(projection);
-      if (!localFirst || content !== lastProjection) {
-        await project({ ...projection, version: projectionVersion(version) });
-        lastProjection = content;
+      if (!localFirst || content !== lastProjection.content) {
+        const projectionVersionWritten = projectionVersion(version);
+        // The record set's local attempts have just found the database away: straight to the regular activity,
+        // rather than three more local attempts holding the parent's answer.
+        const write = carryProjection && recordsFallingBack ? projectEnrollment : project;
+        await write({ ...projection, version: projectionVersionWritten });
+        projectionWritten(content, projectionVersionWritten);
       }
       projected = version;
     }
