@@ -31,12 +31,18 @@ function read(file: string): string | undefined {
 export function sampleCpu(): CpuSample {
   const sample: CpuSample = {};
   const add = (key: string, seconds: number) => (sample[key] = (sample[key] ?? 0) + seconds);
+  let threads = 0;
   for (const tid of fs.readdirSync(`/proc/${process.pid}/task`)) {
     const stat = read(`/proc/${process.pid}/task/${tid}/stat`);
     if (!stat) continue;
     const name = Number(tid) === process.pid ? 'node main thread' : `node ${threadGroup(tid, stat)}`;
     add(name, cpuSeconds(stat));
+    threads += cpuSeconds(stat);
   }
+  // The process's own line also counts threads that have exited: above all the watchdog thread Node starts for every
+  // vm.runInContext call with a timeout, which the SDK makes on every call into a workflow.
+  const own = read(`/proc/${process.pid}/stat`);
+  if (own) add('node exited threads', Math.max(0, cpuSeconds(own) - threads));
   for (const pid of fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     const stat = read(`/proc/${pid}/stat`);
     if (!stat) continue;
