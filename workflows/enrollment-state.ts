@@ -2,6 +2,7 @@
  * The enrollment's state and the pure functions that change it. The workflow body only wires messages, timers and
  * activities to these; they are unit-tested without a server. No I/O, no clock: callers pass the time.
  */
+import type { EnrollmentProjection } from '../db/repositories/enrollments';
 import {
   hasAllRequiredDocuments,
   STEP_NAMES,
@@ -408,6 +409,23 @@ export function afterRecordsSynced(
   const copy: EnrollmentState = { ...state, records: { ...state.records } };
   recordsSynced(copy, written, written.studentUniqueId, now);
   return copy;
+}
+
+/** The `enrollments` row that shows this state (its version aside). */
+export function toProjection(state: EnrollmentState): Omit<EnrollmentProjection, 'version'> {
+  const { records } = state;
+  return {
+    enrollmentId: state.enrollmentId,
+    invitationId: state.invitationId,
+    coachId: state.coachId,
+    schoolId: state.schoolId,
+    status: state.status,
+    currentStep: currentStep(state),
+    studentUniqueId: records.status === 'created' ? (records.studentUniqueId ?? null) : null,
+    studentRecordsStatus: records.status,
+    studentRecordsError: records.error ?? null,
+    studentRecordsAttempts: records.attempts,
+  };
 }
 
 export function recordsFailed(state: EnrollmentState, error: string, now: string): void {

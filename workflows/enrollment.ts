@@ -35,6 +35,7 @@ import {
   reject,
   StepRejection,
   toProgress,
+  toProjection,
   validateSubmission,
   withdrawWrittenRecords,
   type EnrollmentState,
@@ -236,7 +237,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
    */
   async function writeLocalFirst(snapshot: StudentRecordSetInput) {
     const after = carryProjection ? afterRecordsSynced(state, snapshot, now()) : undefined;
-    const carried = after && { ...projectionOf(after), version: projectionVersion(after.version) };
+    const carried = after && { ...toProjection(after), version: projectionVersion(after.version) };
     try {
       const written = await syncStudentRecordSetLocally(carried ? { ...snapshot, projection: carried } : snapshot);
       if (carried) {
@@ -255,22 +256,6 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         recordsFallingBack = false;
       }
     }
-  }
-
-  /** The `enrollments` row of a state (its version aside). */
-  function projectionOf(s: EnrollmentState): Omit<EnrollmentProjection, 'version'> {
-    return {
-      enrollmentId: s.enrollmentId,
-      invitationId: s.invitationId,
-      coachId: s.coachId,
-      schoolId: s.schoolId,
-      status: s.status,
-      currentStep: currentStep(s),
-      studentUniqueId: s.records.status === 'created' ? (s.records.studentUniqueId ?? null) : null,
-      studentRecordsStatus: s.records.status,
-      studentRecordsError: s.records.error ?? null,
-      studentRecordsAttempts: s.records.attempts,
-    };
   }
 
   /** A few local attempts first; then the regular activity, retried for as long as the database is away. */
@@ -318,7 +303,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         ]);
         searchAttributes = key;
       }
-      const projection = projectionOf(state);
+      const projection = toProjection(state);
       // A change the row does not show (a scheduled consultation awaiting the coach, say) needs no write, nor does
       // a row a record-set write already carried.
       const content = JSON.stringify(projection);

@@ -6,6 +6,7 @@ import {
   applyPaymentConfirmed,
   applyRetryRequest,
   applySubmission,
+  afterRecordsSynced,
   close,
   currentStep,
   initialState,
@@ -16,6 +17,7 @@ import {
   recordsSyncPending,
   StepRejection,
   toProgress,
+  toProjection,
   validateSubmission,
   type EnrollmentState,
 } from '../../workflows/enrollment-state';
@@ -398,5 +400,26 @@ describe('isFinished', () => {
     const state = stateThrough(0);
     applyCancel(state, { reason: 'wrong family' }, at(1));
     expect(isFinished(state)).toBe(true);
+  });
+});
+
+describe('the enrollments row a record-set write carries', () => {
+  it('is the row the state shows once the write succeeds, and leaves the state as it was', () => {
+    const state = stateThrough(4);
+    const before = structuredClone(state);
+    const snapshot = recordSetSnapshot(state);
+    const carried = toProjection(afterRecordsSynced(state, snapshot, at(1)));
+    expect(state).toEqual(before);
+    expect(toProjection(state)).toMatchObject({ status: 'in_progress', studentRecordsStatus: 'creating' });
+
+    recordsSynced(state, snapshot, snapshot.studentUniqueId, at(1));
+    expect(carried).toEqual(toProjection(state));
+    expect(carried).toMatchObject({
+      status: 'registered',
+      currentStep: 5,
+      studentUniqueId: STUDENT_UNIQUE_ID,
+      studentRecordsStatus: 'created',
+      studentRecordsError: null,
+    });
   });
 });
