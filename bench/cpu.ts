@@ -36,8 +36,9 @@ export function sampleCpu(): CpuSample {
     const stat = read(`/proc/${process.pid}/task/${tid}/stat`);
     if (!stat) continue;
     const name = Number(tid) === process.pid ? 'node main thread' : `node ${threadGroup(tid, stat)}`;
-    add(name, cpuSeconds(stat));
-    threads += cpuSeconds(stat);
+    const seconds = cpuSeconds(stat);
+    add(name, seconds);
+    threads += seconds;
   }
   // The process's own line also counts threads that have exited: above all the watchdog thread Node starts for every
   // vm.runInContext call with a timeout, which the SDK makes on every call into a workflow.
