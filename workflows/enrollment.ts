@@ -188,6 +188,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     if (version >= lastProjection.version) lastProjection = { content, version };
   };
   let carryProjection = false;
+  /** Set when the projection loop has written the finished enrollment's row: the workflow is about to end. */
+  let projectionDone = false;
   let recordsFallingBack = false;
   const projectionDeferred = () => carryProjection && !recordsFallingBack && recordsSyncPending(state);
 
@@ -207,7 +209,14 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     let lastWritten: string | undefined;
     for (;;) {
       await condition(() => recordsSyncPending(state) || isFinished(state));
-      if (isFinished(state)) return;
+      if (isFinished(state)) {
+        // Finished, but the workflow ends only once the projection's last write is done: an operator's retry with
+        // corrections can still arrive until then. Waiting here adds no command, so recorded runs replay unchanged;
+        // enrollments that were already waiting when such a retry came keep doing so on replay (no marker).
+        await condition(() => recordsSyncPending(state) || projectionDone);
+        if (projectionDone || !patched('records-retried-until-workflow-ends')) return;
+        continue;
+      }
       const snapshot = recordSetSnapshot(state);
       // A change the rows do not carry (a payment reference awaiting confirmation, say) needs no write.
       const content = JSON.stringify({ ...snapshot, version: 0 });
@@ -285,7 +294,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         () =>
           (state.version > projected && !projectionDeferred()) || (isFinished(state) && state.version === projected),
       );
-      if (state.version === projected) return;
+      if (state.version === projected) {
+        projectionDone = true;
+        return;
+      }
       const version = state.version;
       const attributes = {
         status: state.status,

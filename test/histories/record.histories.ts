@@ -1,7 +1,7 @@
 /**
  * `npm run histories:record` (vitest with vitest.histories.config.mts, not part of `npm test`): runs real enrollments
- * (complete, failed then retried, cancelled) against the run's Temporal dev server and PostgreSQL, and saves their
- * histories here. The suite replays every file in this folder
+ * (complete, failed then retried, cancelled, and a retry that arrives while the last `enrollments` write runs) against
+ * the run's Temporal dev server and PostgreSQL, and saves their histories here. The suite replays every file in this folder
  * against the current workflow code, so a change that breaks running enrollments fails the tests.
  * Payloads are encrypted with the test key (test/helpers/stack.ts), which the replay test also uses.
  */
@@ -20,6 +20,7 @@ import {
   waitForProgress,
   type Enrollment,
 } from '../helpers/enrollment';
+import { retryWhileRowWriteRuns } from '../helpers/late-retry';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
 async function complete(stack: TestStack): Promise<Enrollment> {
@@ -62,7 +63,12 @@ async function cancelled(stack: TestStack): Promise<Enrollment> {
   return e;
 }
 
-const RECORDINGS = { complete, 'failed-then-retried': failedThenRetried, cancelled };
+const RECORDINGS = {
+  complete,
+  'failed-then-retried': failedThenRetried,
+  cancelled,
+  'retried-while-row-written': retryWhileRowWriteRuns,
+};
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -73,7 +79,10 @@ afterAll(async () => stack?.close());
 /** Recordings never replace older ones: each workflow version's histories must keep replaying. */
 const TAG = process.env.HISTORIES_TAG ?? new Date().toISOString().slice(0, 10);
 
-for (const [name, run] of Object.entries(RECORDINGS)) {
+/** `HISTORIES_ONLY=name,name` records those scenarios only (a change that only one of them reaches). */
+const only = process.env.HISTORIES_ONLY?.split(',');
+
+for (const [name, run] of Object.entries(RECORDINGS).filter(([name]) => !only || only.includes(name))) {
   it(`records enrollment-${name}.${TAG}.json`, async () => {
     const e = await run(stack);
     const handle = stack.client.workflow.getHandle(e.enrollmentId);
