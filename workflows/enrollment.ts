@@ -172,7 +172,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   setHandler(documentsVerifiedSignal, (message) => applyDocumentsVerified(state, message, now()));
   setHandler(paymentConfirmedSignal, (message) => applyPaymentConfirmed(state, message, now()));
   setHandler(cancelSignal, (message) => applyCancel(state, message, now()));
+  /** Every `retryStudentRecords` that arrived, applied or not. */
+  let retryRequests = 0;
   setHandler(retryStudentRecordsSignal, (message) => {
+    retryRequests += 1;
     const corrections = studentCorrectionsSchema.safeParse(message?.corrections ?? {});
     if (!corrections.success) {
       return reject(state, now(), 'retryStudentRecords', `invalid corrections: ${corrections.error.message}`, 4);
@@ -210,11 +213,17 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     for (;;) {
       await condition(() => recordsSyncPending(state) || isFinished(state));
       if (isFinished(state)) {
-        // Finished, but the workflow ends only once the projection's last write is done: an operator's retry with
-        // corrections can still arrive until then. Waiting here adds no command, so recorded runs replay unchanged;
-        // enrollments that were already waiting when such a retry came keep doing so on replay (no marker).
+        // Finished, but the projection loop may still be writing the row, and an operator's retry with corrections can
+        // arrive until it is done: this loop stays for it. Waiting adds no command, so recorded runs replay unchanged.
         await condition(() => recordsSyncPending(state) || projectionDone);
-        if (projectionDone || !patched('records-retried-until-workflow-ends')) return;
+        if (projectionDone) return;
+        // An enrollment that such a retry left waiting before this change replays without the marker, and waits on
+        // as it did; the next retry an operator sends (with or without corrections) finds the patch live, and the
+        // records are written.
+        while (!patched('records-retried-until-workflow-ends')) {
+          const seen = retryRequests;
+          await condition(() => retryRequests !== seen);
+        }
         continue;
       }
       const snapshot = recordSetSnapshot(state);

@@ -27,13 +27,14 @@ describe('a retry with corrections that arrives while the last enrollments-row w
     expect(
       await stack.db
         .selectFrom('enrollments')
-        .select(['status', 'student_records_status', 'student_unique_id'])
+        .select(['status', 'student_records_status', 'student_unique_id', 'student_records_attempts'])
         .where('enrollment_id', '=', e.enrollmentId)
         .executeTakeFirstOrThrow(),
     ).toEqual({
       status: 'enrolled',
       student_records_status: 'created',
       student_unique_id: done.studentRecords.studentUniqueId,
+      student_records_attempts: 2,
     });
   });
 });
