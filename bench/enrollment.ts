@@ -194,13 +194,14 @@ async function main(): Promise<void> {
     return { id: e.enrollmentId as string, auth: { authorization: `Bearer ${e.parentToken as string}` } };
   }
 
-  async function fullEnrollment(stepLatencies: number[], step4Sent: Map<string, number>) {
+  /** `stepLatencies[step - 1]` collects that step's submit latencies. */
+  async function fullEnrollment(stepLatencies: number[][], step4Sent: Map<string, number>) {
     const e = await openEnrollment();
     for (let step = 1; step <= STEPS; step++) {
       if (step === 4) step4Sent.set(e.id, Date.now());
       const t0 = performance.now();
       await http('PUT', `/v1/enrollments/${e.id}/steps/${step}`, payloads[step], e.auth);
-      stepLatencies.push(performance.now() - t0);
+      stepLatencies[step - 1]!.push(performance.now() - t0);
       if (step === 3) {
         await http(
           'POST',
@@ -270,7 +271,7 @@ async function main(): Promise<void> {
     const specFloorCpu = cpuBetween(cpu0, sampleCpu());
 
     console.error(`concurrency ${c}: ${N} enrollments…`);
-    const stepLatencies: number[] = [];
+    const stepLatencies: number[][] = Array.from({ length: STEPS }, () => []);
     const step4Sent = new Map<string, number>();
     const profiler = args.profile ? await startProfiler() : undefined;
     cpu0 = sampleCpu();
@@ -300,7 +301,8 @@ async function main(): Promise<void> {
     };
     const enrollment = {
       perSecond: N / seconds,
-      stepSubmit: summarize(stepLatencies),
+      stepSubmit: summarize(stepLatencies.flat()),
+      stepSubmitByStep: stepLatencies.map(summarize),
       step4ToRecordSet: summarize(recordLatencies),
       historyEvents: await events(ids[0]!),
     };
@@ -313,6 +315,7 @@ async function main(): Promise<void> {
         `  spec floor:  ${specFloor.perSecond.toFixed(1)} workflows/s (${r(specFloor.perSecond, floor.perSecond)}× floor); update p50 ${specFloor.update.p50.toFixed(1)} ms (${r(specFloor.update.p50, floor.update.p50)}×), p95 ${specFloor.update.p95.toFixed(1)} ms, p99 ${specFloor.update.p99.toFixed(1)} ms (${r(specFloor.update.p99, floor.update.p99)}×)`,
         `  enrollment:  ${enrollment.perSecond.toFixed(1)} enrollments/s (${r(enrollment.perSecond, floor.perSecond)}× floor, ${r(enrollment.perSecond, specFloor.perSecond)}× spec floor)`,
         `  step submit: p50 ${enrollment.stepSubmit.p50.toFixed(1)} ms (${r(enrollment.stepSubmit.p50, floor.update.p50)}×), p95 ${enrollment.stepSubmit.p95.toFixed(1)} ms (${r(enrollment.stepSubmit.p95, floor.update.p95)}×), p99 ${enrollment.stepSubmit.p99.toFixed(1)} ms (${r(enrollment.stepSubmit.p99, floor.update.p99)}×); against the spec floor's update ${r(enrollment.stepSubmit.p50, specFloor.update.p50)}×, ${r(enrollment.stepSubmit.p95, specFloor.update.p95)}×, ${r(enrollment.stepSubmit.p99, specFloor.update.p99)}×`,
+        `  by step, p50 / p99 ms: ${enrollment.stepSubmitByStep.map((s, i) => `${i + 1}: ${s.p50.toFixed(0)} / ${s.p99.toFixed(0)}`).join(', ')}`,
         `  step 4 sent → record set committed: p50 ${enrollment.step4ToRecordSet.p50.toFixed(0)} ms, p99 ${enrollment.step4ToRecordSet.p99.toFixed(0)} ms (${created.length} record sets)`,
         `  history events per workflow: floor ${floor.historyEvents}, spec floor ${specFloor.historyEvents}, enrollment ${enrollment.historyEvents}`,
         `  CPU ms per workflow, floor → spec floor → enrollment:`,
