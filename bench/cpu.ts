@@ -26,7 +26,8 @@ function read(file: string): string | undefined {
 
 /**
  * Reads /proc: this process's threads grouped by thread name (main, the workflow thread, the SDK core's tokio
- * threads, libuv's pool), and every `temporal` and `postgres` process on the machine. Linux only.
+ * threads, libuv's pool), and the `temporal` and `postgres` processes this process started, with their children.
+ * Linux only.
  */
 export function sampleCpu(): CpuSample {
   const sample: CpuSample = {};
@@ -44,10 +45,24 @@ export function sampleCpu(): CpuSample {
   // vm.runInContext call with a timeout, which the SDK makes on every call into a workflow.
   const own = read(`/proc/${process.pid}/stat`);
   if (own) add('node exited threads', Math.max(0, cpuSeconds(own) - threads));
+  const processes = new Map<number, { ppid: number; comm: string; stat: string }>();
   for (const pid of fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     const stat = read(`/proc/${pid}/stat`);
     if (!stat) continue;
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    processes.set(Number(pid), { ppid, comm, stat });
+  }
+  // Only the servers this process started, with their children: not a PostgreSQL the machine runs for others.
+  const ours = (pid: number): boolean => {
+    for (let p = pid, depth = 0; p > 1 && depth < 8; depth++) {
+      if (p === process.pid) return true;
+      p = processes.get(p)?.ppid ?? 0;
+    }
+    return false;
+  };
+  for (const [pid, { comm, stat }] of processes) {
+    if (!ours(pid)) continue;
     if (comm === 'temporal') add('temporal server', cpuSeconds(stat, true));
     else if (comm === 'postgres') add('postgresql', cpuSeconds(stat, true));
   }
