@@ -126,6 +126,22 @@ export async function throughConsultation(stack: TestStack, e: Enrollment): Prom
   await waitForProgress(stack, e, (p) => p.steps[2]!.status === 'completed');
 }
 
+/**
+ * An enrollment with all six steps done and paid whose student records failed for a data reason (a birth date after
+ * school entry): enrolled, and waiting for an operator's retry.
+ */
+export async function enrolledWithFailedRecords(stack: TestStack): Promise<Enrollment> {
+  const e = await startEnrollment(stack);
+  await throughConsultation(stack, e);
+  await submitOk(stack, e, 4, { ...payloads[4], birthDate: '2099-01-01' });
+  await waitForProgress(stack, e, (p) => p.studentRecords.status === 'failed');
+  await submitOk(stack, e, 5);
+  await submitOk(stack, e, 6);
+  await confirmPayment(stack, e);
+  await waitForProgress(stack, e, (p) => p.status === 'enrolled');
+  return e;
+}
+
 /** `countRecordSet` of an enrollment with exactly one student record set, every part of it present. */
 export const ONE_RECORD_SET = { students: 1, seoa: 1, ssa: 1, extensions: 1, studentUsers: 1 } as const;
 

@@ -1,16 +1,7 @@
 import pg from 'pg';
 import { expect } from 'vitest';
 import { retryStudentRecordsSignal } from '../../workflows/messages';
-import {
-  confirmPayment,
-  payloads,
-  startEnrollment,
-  submitOk,
-  throughConsultation,
-  waitForProgress,
-  waitForValue,
-  type Enrollment,
-} from './enrollment';
+import { enrolledWithFailedRecords, waitForProgress, waitForValue, type Enrollment } from './enrollment';
 import type { TestStack } from './stack';
 
 const ops = { role: 'ops', id: 'test-ops' } as const;
@@ -43,14 +34,7 @@ export const birthDateInDatabase = async (stack: TestStack, enrollmentId: string
  * regular activity, and so does the `enrollments` row, whose write waits for a lock held here.
  */
 export async function retryWhileRowWriteRuns(stack: TestStack): Promise<Enrollment> {
-  const e = await startEnrollment(stack);
-  await throughConsultation(stack, e);
-  await submitOk(stack, e, 4, { ...payloads[4], birthDate: '2099-01-01' });
-  await waitForProgress(stack, e, (p) => p.studentRecords.status === 'failed');
-  await submitOk(stack, e, 5);
-  await submitOk(stack, e, 6);
-  await confirmPayment(stack, e);
-  await waitForProgress(stack, e, (p) => p.status === 'enrolled');
+  const e = await enrolledWithFailedRecords(stack);
   const handle = stack.client.workflow.getHandle(e.enrollmentId);
 
   const trigger = `refuse_${e.enrollmentId.replace(/[^a-z0-9]/gi, '_')}`.slice(0, 60).toLowerCase();

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { retryStudentRecordsSignal } from '../../workflows/messages';
 import {
   bearer,
+  enrolledWithFailedRecords,
   confirmPayment,
-  payloads,
   startEnrollment,
   submitOk,
   throughConsultation,
@@ -34,14 +34,7 @@ async function complete(stack: TestStack): Promise<Enrollment> {
 }
 
 async function failedThenRetried(stack: TestStack): Promise<Enrollment> {
-  const e = await startEnrollment(stack);
-  await throughConsultation(stack, e);
-  await submitOk(stack, e, 4, { ...payloads[4], birthDate: '2099-01-01' });
-  await waitForProgress(stack, e, (p) => p.studentRecords.status === 'failed');
-  await submitOk(stack, e, 5);
-  await submitOk(stack, e, 6);
-  await confirmPayment(stack, e);
-  await waitForProgress(stack, e, (p) => p.status === 'enrolled');
+  const e = await enrolledWithFailedRecords(stack);
   await stack.client.workflow
     .getHandle(e.enrollmentId)
     .signal(retryStudentRecordsSignal, { corrections: { birthDate: '2012-03-14' }, actor: { role: 'ops', id: 'ops-1' } });
