@@ -1,9 +1,12 @@
 /**
- * `HISTORIES_OLD_WORKFLOWS=<an older checkout>/workflows HISTORIES_TAG=<tag> npm run histories:record` also runs this:
+ * `HISTORIES_OLD_WORKFLOWS=<an older checkout>/workflows HISTORIES_TAG=<tag> npm run histories:record-rescue` records
  * an enrollment that the older workflow code left waiting (a retry with corrections that arrived while the last
  * `enrollments` write ran, before `records-retried-until-workflow-ends`), which this checkout's code then takes over
  * and an operator's next retry rescues. Its history proves both that such a run replays on the new code and that it
  * can be finished. Payloads are encrypted with the test key, as in record.histories.ts.
+ *
+ * The v6 file was recorded with the older code at 148389c (the commit before the patch): `git worktree add
+ * /tmp/old 148389c`, with `node_modules` linked into it (the bundler resolves the workflow's imports from there).
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
@@ -22,6 +25,8 @@ const OLD_WORKFLOWS = process.env.HISTORIES_OLD_WORKFLOWS;
 
 it(`records enrollment-stuck-then-rescued.${TAG}.json`, async () => {
   if (!OLD_WORKFLOWS) throw new Error('HISTORIES_OLD_WORKFLOWS names the older workflows/ folder');
+  const file = path.join(__dirname, `enrollment-stuck-then-rescued.${TAG}.json`);
+  if (fs.existsSync(file)) throw new Error(`${file} exists: recordings never replace older ones (HISTORIES_TAG)`);
   const oldBundle = await bundleWorkflowCode({ workflowsPath: path.resolve(OLD_WORKFLOWS) });
   const stack = await createTestStack({ startWorker: false });
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
@@ -54,10 +59,7 @@ it(`records enrollment-stuck-then-rescued.${TAG}.json`, async () => {
     const done = (await handle.result()) as EnrollmentProgress;
     expect(done.studentRecords.status).toBe('created');
     expect(await birthDateInDatabase(stack, e.enrollmentId)).toBe('2012-03-15');
-    fs.writeFileSync(
-      path.join(__dirname, `enrollment-stuck-then-rescued.${TAG}.json`),
-      historyToJSON(await handle.fetchHistory()) + '\n',
-    );
+    fs.writeFileSync(file, historyToJSON(await handle.fetchHistory()) + '\n');
   } finally {
     await stack.close();
     await connection.close();

@@ -77,9 +77,11 @@ const only = process.env.HISTORIES_ONLY?.split(',');
 
 for (const [name, run] of Object.entries(RECORDINGS).filter(([name]) => !only || only.includes(name))) {
   it(`records enrollment-${name}.${TAG}.json`, async () => {
+    const file = path.join(__dirname, `enrollment-${name}.${TAG}.json`);
+    if (fs.existsSync(file)) throw new Error(`${file} exists: recordings never replace older ones (HISTORIES_TAG)`);
     const e = await run(stack);
     const handle = stack.client.workflow.getHandle(e.enrollmentId);
     await handle.result();
-    fs.writeFileSync(path.join(__dirname, `enrollment-${name}.${TAG}.json`), historyToJSON(await handle.fetchHistory()) + '\n');
+    fs.writeFileSync(file, historyToJSON(await handle.fetchHistory()) + '\n');
   });
 }
