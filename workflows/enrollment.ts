@@ -116,6 +116,17 @@ const { syncStudentRecordSet: syncStudentRecordSetLocally } = proxyLocalActiviti
   },
 });
 
+/** The patches that `one-marker-for-earlier-patches` stands for. Nothing may be added to this list. */
+type EarlierPatch =
+  | 'projection-as-local-activity'
+  | 'skip-unchanged-record-set'
+  | 'projection-on-change-local-first'
+  | 'records-local-first'
+  | 'lazy-inactivity-timer'
+  | 'records-carry-projection'
+  | 'withdraw-records-written-after-close'
+  | 'records-retried-until-workflow-ends';
+
 const now = (): string => new Date().toISOString();
 
 /** Workflow time first: a run that replaces this one (an operator's reset) writes higher versions. */
@@ -196,6 +207,13 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   let recordsFallingBack = false;
   const projectionDeferred = () => carryProjection && !recordsFallingBack && recordsSyncPending(state);
 
+  // Each patch records a marker in a new enrollment's history, and the SDK upserts `TemporalChangeVersion` with it:
+  // two events and a visibility write per patch. A new enrollment records this one marker instead, which stands for
+  // every earlier patch; enrollments started before it replay without it and ask each patch as they did. A later
+  // change calls `patched()` itself: runs started with this marker must not take it unasked.
+  const current = patched('one-marker-for-earlier-patches');
+  const adopted = (patchId: EarlierPatch): boolean => current || patched(patchId);
+
   await Promise.all([syncRecords(), syncProjection(), watchInactivity()]);
   await condition(allHandlersFinished);
   return toProgress(state);
@@ -203,12 +221,12 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   /** Keeps the student record set in step with the state, coalescing bursts of changes into one write. */
   async function syncRecords(): Promise<void> {
     // Enrollments started before this change wrote every requested snapshot, and keep doing so when they replay.
-    const skipUnchanged = patched('skip-unchanged-record-set');
+    const skipUnchanged = adopted('skip-unchanged-record-set');
     // Enrollments started before this change wrote through the regular activity only, and do so on replay.
-    const localFirst = patched('records-local-first');
+    const localFirst = adopted('records-local-first');
     const write = localFirst ? writeLocalFirst : syncStudentRecordSet;
     // Enrollments started before this change wrote the projection on its own after every record-set write.
-    carryProjection = localFirst && patched('records-carry-projection');
+    carryProjection = localFirst && adopted('records-carry-projection');
     let lastWritten: string | undefined;
     for (;;) {
       await condition(() => recordsSyncPending(state) || isFinished(state));
@@ -220,7 +238,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         // An enrollment that such a retry left waiting before this change replays without the marker, and waits on
         // as it did; the next retry an operator sends (with or without corrections) finds the patch live, and the
         // records are written.
-        while (!patched('records-retried-until-workflow-ends')) {
+        while (!adopted('records-retried-until-workflow-ends')) {
           const seen = retryRequests;
           await condition(() => retryRequests !== seen);
         }
@@ -240,7 +258,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         lastWritten = content;
         // A cancel or expiry that came while this write was in flight found nothing to withdraw: withdraw it now.
         // (patched() is asked only here, so enrollments that never meet this case record no marker.)
-        if (closedBeforeWithdrawal(state, snapshot) && patched('withdraw-records-written-after-close')) {
+        if (closedBeforeWithdrawal(state, snapshot) && adopted('withdraw-records-written-after-close')) {
           withdrawWrittenRecords(state);
         }
       } catch (err) {
@@ -291,10 +309,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     let searchAttributes = '';
     // Enrollments started before each change keep its predecessor's behaviour when they replay: regular activities
     // only; then an unbounded local activity for every version; now a bounded local one, only for changes the row shows.
-    const localFirst = patched('projection-on-change-local-first');
+    const localFirst = adopted('projection-on-change-local-first');
     const project = localFirst
       ? projectLocalFirst
-      : patched('projection-as-local-activity')
+      : adopted('projection-as-local-activity')
         ? projectEnrollmentLocally
         : projectEnrollment;
     for (;;) {
@@ -343,7 +361,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   /** Reminders after 3 and 7 days without progress, expiry after 30; any progress starts the clock again. */
   async function watchInactivity(): Promise<void> {
     // Enrollments started before this change re-armed their timers on every change, and keep doing so on replay.
-    if (!patched('lazy-inactivity-timer')) return watchInactivityRearmingTimers();
+    if (!adopted('lazy-inactivity-timer')) return watchInactivityRearmingTimers();
     const stages = [
       { kind: 'enrollment_reminder_1', after: timings.firstReminderAfterMs },
       { kind: 'enrollment_reminder_2', after: timings.secondReminderAfterMs },
