@@ -116,7 +116,10 @@ const { syncStudentRecordSet: syncStudentRecordSetLocally } = proxyLocalActiviti
   },
 });
 
-/** The patches that `one-marker-for-earlier-patches` stands for. Nothing may be added to this list. */
+/**
+ * The patches that `one-marker-for-earlier-patches` stands for. Nothing may be added to this list: runs started with
+ * that marker would take an added patch's new path on replay without ever having recorded it.
+ */
 type EarlierPatch =
   | 'projection-as-local-activity'
   | 'skip-unchanged-record-set'
@@ -257,7 +260,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         recordsSynced(state, snapshot, written.studentUniqueId, now());
         lastWritten = content;
         // A cancel or expiry that came while this write was in flight found nothing to withdraw: withdraw it now.
-        // (patched() is asked only here, so enrollments that never meet this case record no marker.)
+        // (Enrollments started before `one-marker-for-earlier-patches` ask this patch only here, so those that never
+        // meet this case record no marker for it.)
         if (closedBeforeWithdrawal(state, snapshot) && adopted('withdraw-records-written-after-close')) {
           withdrawWrittenRecords(state);
         }
