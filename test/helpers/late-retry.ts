@@ -25,6 +25,36 @@ export const birthDateInDatabase = async (stack: TestStack, enrollmentId: string
   )?.birth_date;
 
 /**
+ * Makes PostgreSQL refuse this enrollment's `students` rows, as a database that is starting up does (SQLSTATE 57P03,
+ * retried like any outage), through a trigger of the caller's own; other enrollments are untouched. `release()` drops
+ * it (and may be called again).
+ */
+export async function refuseStudentRows(stack: TestStack, enrollmentId: string) {
+  const trigger = `refuse_${enrollmentId.replace(/[^a-z0-9]/gi, '_')}`.slice(0, 60).toLowerCase();
+  const admin = new pg.Client({ connectionString: stack.databaseUrl });
+  await admin.connect();
+  await admin.query(`
+    CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.enrollment_id = '${enrollmentId}' THEN
+        RAISE EXCEPTION 'the database is starting up (refused by the test)' USING ERRCODE = '57P03';
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON students FOR EACH ROW EXECUTE FUNCTION ${trigger}();
+  `);
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await admin.query(`DROP TRIGGER IF EXISTS ${trigger} ON students; DROP FUNCTION IF EXISTS ${trigger}();`);
+      await admin.end();
+    },
+  };
+}
+
+/**
  * An operator's second retry with corrections that arrives after the records were created, while the workflow's last
  * write of the `enrollments` row is still running. Returns once that write may go on; the second correction asks for
  * birth date 2012-03-15 (the first for 2012-03-14).
@@ -37,22 +67,10 @@ export async function retryWhileRowWriteRuns(stack: TestStack): Promise<Enrollme
   const e = await enrolledWithFailedRecords(stack);
   const handle = stack.client.workflow.getHandle(e.enrollmentId);
 
-  const trigger = `refuse_${e.enrollmentId.replace(/[^a-z0-9]/gi, '_')}`.slice(0, 60).toLowerCase();
-  const admin = new pg.Client({ connectionString: stack.databaseUrl });
+  const refused = await refuseStudentRows(stack, e.enrollmentId);
   const locker = new pg.Client({ connectionString: stack.databaseUrl });
-  await admin.connect();
   await locker.connect();
   try {
-    await admin.query(`
-      CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.enrollment_id = '${e.enrollmentId}' THEN
-          RAISE EXCEPTION 'the database is starting up (refused by the test)' USING ERRCODE = '57P03';
-        END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON students FOR EACH ROW EXECUTE FUNCTION ${trigger}();
-    `);
     await locker.query('BEGIN');
     await locker.query('SELECT 1 FROM enrollments WHERE enrollment_id = $1 FOR UPDATE', [e.enrollmentId]);
 
@@ -68,7 +86,7 @@ export async function retryWhileRowWriteRuns(stack: TestStack): Promise<Enrollme
     );
 
     // The database takes the rows again: the records are created while the row's write still waits.
-    await admin.query(`DROP TRIGGER ${trigger} ON students; DROP FUNCTION ${trigger}();`);
+    await refused.release();
     const created = await waitForProgress(stack, e, (p) => p.studentRecords.status === 'created');
     expect(created.status).toBe('enrolled');
     expect(await birthDateInDatabase(stack, e.enrollmentId)).toBe('2012-03-14');
@@ -78,9 +96,8 @@ export async function retryWhileRowWriteRuns(stack: TestStack): Promise<Enrollme
     await handle.signal(retryStudentRecordsSignal, { corrections: { birthDate: '2012-03-15' }, actor: ops });
     await locker.query('COMMIT');
   } finally {
-    await admin.query(`DROP TRIGGER IF EXISTS ${trigger} ON students; DROP FUNCTION IF EXISTS ${trigger}();`);
+    await refused.release();
     await locker.end();
-    await admin.end();
   }
   return e;
 }

@@ -1,15 +1,16 @@
 /**
  * `npm run histories:record` (vitest with vitest.histories.config.mts, not part of `npm test`): runs real enrollments
- * (complete, failed then retried, cancelled, and a retry that arrives while the last `enrollments` write runs) against
- * the run's Temporal dev server and PostgreSQL, and saves their histories here. The suite replays every file in this folder
- * against the current workflow code, so a change that breaks running enrollments fails the tests.
- * Payloads are encrypted with the test key (test/helpers/stack.ts), which the replay test also uses.
+ * (complete, failed then retried, cancelled, a retry that arrives while the last `enrollments` write runs, and a cancel
+ * that arrives while the first record-set write is retried) against the run's Temporal dev server and PostgreSQL, and
+ * saves their histories here. The suite replays every file in this folder against the current workflow code, so a
+ * change that breaks running enrollments fails the tests. Payloads are encrypted with the test key
+ * (test/helpers/stack.ts), which the replay test also uses.
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
-import { retryStudentRecordsSignal } from '../../workflows/messages';
+import { retryStudentRecordsSignal, type EnrollmentProgress } from '../../workflows/messages';
 import {
   bearer,
   enrolledWithFailedRecords,
@@ -18,9 +19,10 @@ import {
   submitOk,
   throughConsultation,
   waitForProgress,
+  waitForValue,
   type Enrollment,
 } from '../helpers/enrollment';
-import { retryWhileRowWriteRuns } from '../helpers/late-retry';
+import { pendingActivities, refuseStudentRows, retryWhileRowWriteRuns } from '../helpers/late-retry';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
 async function complete(stack: TestStack): Promise<Enrollment> {
@@ -56,11 +58,47 @@ async function cancelled(stack: TestStack): Promise<Enrollment> {
   return e;
 }
 
+/** A cancel that arrives while the first record-set write is being retried; the write lands after it and is withdrawn. */
+async function cancelledWhileFirstWriteRetried(stack: TestStack): Promise<Enrollment> {
+  const e = await startEnrollment(stack);
+  await throughConsultation(stack, e);
+  const refused = await refuseStudentRows(stack, e.enrollmentId);
+  try {
+    await submitOk(stack, e, 4);
+    await waitForValue(
+      () => pendingActivities(stack, e),
+      (pending) => pending.some((a) => a.type === 'syncStudentRecordSet' && a.attempt >= 2),
+      'a retried record-set write',
+    );
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/enrollments/${e.enrollmentId}/cancel`,
+      headers: bearer(e.parentToken),
+      payload: { reason: 'changed our minds' },
+    });
+    if (res.statusCode !== 202) throw new Error(res.body);
+    await waitForProgress(stack, e, (p) => p.status === 'cancelled');
+  } finally {
+    await refused.release();
+  }
+  const done = (await stack.client.workflow.getHandle(e.enrollmentId).result()) as EnrollmentProgress;
+  const extension = await stack.db
+    .selectFrom('tsa_student_extensions')
+    .select('enrollment_status')
+    .where('student_unique_id', '=', done.studentRecords.studentUniqueId!)
+    .executeTakeFirst();
+  if (extension?.enrollment_status !== 'withdrawn') {
+    throw new Error(`the late write was not withdrawn: ${JSON.stringify(extension)}`);
+  }
+  return e;
+}
+
 const RECORDINGS = {
   complete,
   'failed-then-retried': failedThenRetried,
   cancelled,
   'retried-while-row-written': retryWhileRowWriteRuns,
+  'cancelled-while-first-write-retried': cancelledWhileFirstWriteRetried,
 };
 
 let stack: TestStack;
