@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../../runtime/postg
 import type { EnrollmentProgress } from '../../workflows/messages';
 import {
   bearer,
+  cancelOk,
   confirmPayment,
   startEnrollment,
   submitOk,
@@ -159,13 +160,7 @@ describe('PostgreSQL stopped while the student step is submitted', () => {
     await submitOk(stack, e, 4);
     // The write is retried while the database is away; the parent cancels meanwhile, with nothing written yet.
     await waitForRetriedCreation(e);
-    const cancel = await stack.app.inject({
-      method: 'POST',
-      url: `/v1/enrollments/${e.enrollmentId}/cancel`,
-      headers: bearer(e.parentToken),
-      payload: { reason: 'changed our minds' },
-    });
-    expect(cancel.statusCode, cancel.body).toBe(202);
+    await cancelOk(stack, e);
     await waitForProgress(stack, e, (p) => p.status === 'cancelled');
 
     postgres = await startEmbeddedPostgres(postgresOptions);

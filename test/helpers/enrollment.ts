@@ -90,6 +90,17 @@ export async function confirmPayment(stack: TestStack, e: Enrollment, status: 's
   expect(res.statusCode, res.body).toBe(202);
 }
 
+/** The parent cancels; the API accepts it (202). */
+export async function cancelOk(stack: TestStack, e: Enrollment, reason = 'changed our minds') {
+  const res = await stack.app.inject({
+    method: 'POST',
+    url: `/v1/enrollments/${e.enrollmentId}/cancel`,
+    headers: bearer(e.parentToken),
+    payload: { reason },
+  });
+  expect(res.statusCode, res.body).toBe(202);
+}
+
 export async function progress(stack: TestStack, e: Enrollment): Promise<EnrollmentProgress> {
   const res = await stack.app.inject({
     method: 'GET',

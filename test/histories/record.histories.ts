@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { retryStudentRecordsSignal, type EnrollmentProgress } from '../../workflows/messages';
 import {
-  bearer,
+  cancelOk,
   enrolledWithFailedRecords,
   confirmPayment,
   startEnrollment,
@@ -48,13 +48,7 @@ async function cancelled(stack: TestStack): Promise<Enrollment> {
   await throughConsultation(stack, e);
   await submitOk(stack, e, 4);
   await waitForProgress(stack, e, (p) => p.studentRecords.status === 'created');
-  const res = await stack.app.inject({
-    method: 'POST',
-    url: `/v1/enrollments/${e.enrollmentId}/cancel`,
-    headers: bearer(e.parentToken),
-    payload: { reason: 'moving away' },
-  });
-  if (res.statusCode !== 202) throw new Error(res.body);
+  await cancelOk(stack, e, 'moving away');
   return e;
 }
 
@@ -70,13 +64,7 @@ async function cancelledWhileFirstWriteRetried(stack: TestStack): Promise<Enroll
       (pending) => pending.some((a) => a.type === 'syncStudentRecordSet' && a.attempt >= 2),
       'a retried record-set write',
     );
-    const res = await stack.app.inject({
-      method: 'POST',
-      url: `/v1/enrollments/${e.enrollmentId}/cancel`,
-      headers: bearer(e.parentToken),
-      payload: { reason: 'changed our minds' },
-    });
-    if (res.statusCode !== 202) throw new Error(res.body);
+    await cancelOk(stack, e);
     await waitForProgress(stack, e, (p) => p.status === 'cancelled');
   } finally {
     await refused.release();
