@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { createEnrollmentActivities } from './enrollments';
-import { createStudentRecordActivities } from './student-records';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -10,7 +9,6 @@ export interface ActivityDeps {
 /** Every activity the workers run, built from their dependencies so tests can pass real or fake ones. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createStudentRecordActivities(deps),
     ...createEnrollmentActivities(deps),
   };
 }

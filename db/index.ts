@@ -12,6 +12,10 @@ export interface CreateDbOptions {
    * next query reconnects; without a listener pg would crash the process instead.
    */
   onIdleConnectionError?: (error: Error) => void;
+  /** Milliseconds any one statement may run, lock waits included, before PostgreSQL cancels it (default 10 s). */
+  statementTimeoutMs?: number;
+  /** Milliseconds a transaction may sit idle before PostgreSQL ends its session (default 10 s). */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /** One per process: it owns a connection pool, closed by `db.destroy()`. */
@@ -23,7 +27,15 @@ export function createDb(connectionString: string, options: CreateDbOptions = {}
 
   // A database host that does not answer fails a connection attempt after 5 s instead of hanging the caller (an
   // activity attempt, an API request) until its own timeout.
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 5_000 });
+  // A statement or an idle transaction left behind by a caller that gave up (an activity attempt past its timeout)
+  // is ended by PostgreSQL itself, so it cannot hold a row lock and write long after a newer attempt.
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
+  });
   pool.on('error', (error) => options.onIdleConnectionError?.(error));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -59,7 +59,10 @@ export interface EnrollmentState {
   records: {
     status: StudentRecordsStatus;
     studentUniqueId?: string;
+    /** Why the last write was refused, in a sentence for the parent. */
     error?: string;
+    /** The same refusal as operators and auditors need it (may name tables and SQLSTATEs; never shown to parents). */
+    errorDetail?: string;
     attempts: number;
     /** Bumped by every change the record set must reflect; the workflow syncs while synced < desired. */
     desiredVersion: number;
@@ -334,6 +337,7 @@ export function applyRetryRequest(
   if (corrections) state.student = { ...state.student, ...corrections };
   state.records.awaitingRetry = false;
   state.records.error = undefined;
+  state.records.errorDetail = undefined;
   if (state.records.status === 'failed') state.records.status = 'creating';
   touch(state, now);
   requestRecordSync(state);
@@ -353,24 +357,14 @@ export function close(state: EnrollmentState, status: 'cancelled' | 'expired', r
     return;
   }
   // Withdraw what exists, with the data that was last accepted (a refused correction is not retried here).
-  state.student = state.records.writtenStudent;
-  state.records.error = undefined;
-  requestRecordSync(state);
+  withdrawWrittenRecords(state);
 }
 
-/** The enrollment closed while a write that does not withdraw was in flight, so what it wrote still stands. */
-export function closedBeforeWithdrawal(
-  state: EnrollmentState,
-  written: Pick<StudentRecordSetInput, 'enrollmentStatus'>,
-) {
-  return (state.status === 'cancelled' || state.status === 'expired') && written.enrollmentStatus !== 'withdrawn';
-}
-
-/** Withdraws a record set written after the enrollment closed, with the data that was written. */
-export function withdrawWrittenRecords(state: EnrollmentState): void {
-  if (state.records.writtenStudent === undefined) return;
+/** Withdraws what was written, with the data that was last written. */
+function withdrawWrittenRecords(state: EnrollmentState): void {
   state.student = state.records.writtenStudent;
   state.records.error = undefined;
+  state.records.errorDetail = undefined;
   requestRecordSync(state);
 }
 
@@ -385,7 +379,7 @@ export function recordsSyncPending(state: EnrollmentState): boolean {
 
 export function recordsSynced(
   state: EnrollmentState,
-  written: Pick<StudentRecordSetInput, 'version' | 'student'>,
+  written: Pick<StudentRecordSetInput, 'version' | 'student' | 'enrollmentStatus'>,
   studentUniqueId: string,
   now: string,
 ): void {
@@ -396,14 +390,18 @@ export function recordsSynced(
   const firstCreation = state.records.status !== 'created';
   state.records.status = 'created';
   state.records.error = undefined;
+  state.records.errorDetail = undefined;
   if (state.status === 'in_progress') state.status = 'registered';
   if (firstCreation) touch(state, now);
+  // A cancel or expiry that came while this write was in flight found nothing to withdraw: what it wrote is withdrawn.
+  const closed = state.status === 'cancelled' || state.status === 'expired';
+  if (closed && written.enrollmentStatus !== 'withdrawn') withdrawWrittenRecords(state);
 }
 
 /** The state as it will be once this record-set write succeeds; the state itself is left as it is. */
 export function afterRecordsSynced(
   state: EnrollmentState,
-  written: Pick<StudentRecordSetInput, 'version' | 'student' | 'studentUniqueId'>,
+  written: Pick<StudentRecordSetInput, 'version' | 'student' | 'studentUniqueId' | 'enrollmentStatus'>,
   now: string,
 ): EnrollmentState {
   const copy: EnrollmentState = { ...state, records: { ...state.records } };
@@ -423,14 +421,19 @@ export function toProjection(state: EnrollmentState): Omit<EnrollmentProjection,
     currentStep: currentStep(state),
     studentUniqueId: records.status === 'created' ? (records.studentUniqueId ?? null) : null,
     studentRecordsStatus: records.status,
-    studentRecordsError: records.error ?? null,
+    studentRecordsError: records.errorDetail ?? null,
     studentRecordsAttempts: records.attempts,
   };
 }
 
-export function recordsFailed(state: EnrollmentState, error: string, now: string): void {
+export function recordsFailed(
+  state: EnrollmentState,
+  refusal: { parentMessage: string; detail: string },
+  now: string,
+): void {
   state.records.status = 'failed';
-  state.records.error = error;
+  state.records.error = refusal.parentMessage;
+  state.records.errorDetail = refusal.detail;
   state.records.awaitingRetry = true;
   touch(state, now);
 }
@@ -443,7 +446,7 @@ export function isFinished(state: EnrollmentState): boolean {
 }
 
 export function toProgress(state: EnrollmentState): EnrollmentProgress {
-  const { status, studentUniqueId, error, attempts } = state.records;
+  const { status, studentUniqueId, error, errorDetail, attempts } = state.records;
   return {
     enrollmentId: state.enrollmentId,
     status: state.status,
@@ -458,6 +461,7 @@ export function toProgress(state: EnrollmentState): EnrollmentProgress {
       status,
       ...(studentUniqueId ? { studentUniqueId } : {}),
       ...(error ? { error } : {}),
+      ...(errorDetail ? { errorDetail } : {}),
       ...(attempts > 0 ? { attempts } : {}),
     },
     rejectedMessages: state.rejectedMessages,

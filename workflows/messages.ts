@@ -71,7 +71,10 @@ export interface StepProgress {
 export interface StudentRecordsProgress {
   status: StudentRecordsStatus;
   studentUniqueId?: string;
+  /** Why the records could not be created, in a sentence for the parent. */
   error?: string;
+  /** The same for operators and auditors (may name tables and SQLSTATEs); the API leaves it out for parents. */
+  errorDetail?: string;
   attempts?: number;
 }
 

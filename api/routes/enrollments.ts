@@ -20,6 +20,7 @@ import {
   submitStepUpdate,
   type Actor,
   type EnrollmentInput,
+  type EnrollmentProgress,
 } from '../../workflows/messages';
 import { errorSchema, forbidden, HttpError, notFound, zodIssues } from '../errors';
 import type { TokenClaims } from '../plugins/auth';
@@ -46,6 +47,7 @@ export const progressSchema = z.object({
     status: z.enum(['not_started', 'creating', 'created', 'failed']),
     studentUniqueId: z.string().optional(),
     error: z.string().optional(),
+    errorDetail: z.string().optional(),
     attempts: z.number().int().optional(),
   }),
   rejectedMessages: z.array(
@@ -56,6 +58,13 @@ export const progressSchema = z.object({
 
 const accepted = z.object({ accepted: z.literal(true) });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+
+/** The refusal's detail (tables, SQLSTATEs) is for operators and auditors; parents and coaches get the sentence. */
+function progressFor(claims: TokenClaims, progress: EnrollmentProgress): EnrollmentProgress {
+  if (claims.role === 'ops' || claims.role === 'auditor') return progress;
+  const { errorDetail: _detail, ...studentRecords } = progress.studentRecords;
+  return { ...progress, studentRecords };
+}
 
 function actorOf(claims: TokenClaims): Actor {
   return { role: claims.role, id: claims.sub };
@@ -166,6 +175,7 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
       await authorize(request, id);
       return handle(id)
         .query(progressQuery)
+        .then((progress) => progressFor(request.user, progress))
         .catch((err) => toHttpError(err, `enrollment ${id}`, exists(id)));
     },
   );
@@ -206,6 +216,7 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
           args: [{ ...submission, actor: actorOf(request.user) }],
           ...(updateId ? { updateId: `${id}:${updateId}` } : {}),
         })
+        .then((progress) => progressFor(request.user, progress))
         .catch((err) => toHttpError(err, `enrollment ${id}`, exists(id)));
     },
   );

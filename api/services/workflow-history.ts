@@ -293,7 +293,10 @@ export class HistoryDescriber {
       const a = event.activityTaskCompletedEventAttributes;
       const activity = this.activities.get(key(a.scheduledEventId));
       const payload = await this.value(a.result?.payloads);
-      const recordSet = activity?.name === 'syncStudentRecordSet' && this.recordSetSummary(payload, activity.input);
+      // A 1.0 `persistEnrollment` result carries the status it wrote; pre-1.0 `syncStudentRecordSet` took it as input.
+      const recordSet =
+        (activity?.name === 'persistEnrollment' && this.recordSetSummary(payload, payload)) ||
+        (activity?.name === 'syncStudentRecordSet' && this.recordSetSummary(payload, activity.input));
       if (recordSet) return out(recordSet, { payload });
       return out(`activity ${activity?.name ?? ''} completed`.replace('  ', ' '), { payload });
     }
@@ -344,7 +347,9 @@ export class HistoryDescriber {
             payload: { activity: name, attempt: data?.attempt, failure: failureOf(a.failure) },
           });
         }
-        const recordSet = name === 'syncStudentRecordSet' && this.recordSetSummary(details.result, details.result);
+        const recordSet =
+          ['persistEnrollment', 'syncStudentRecordSet'].includes(name) &&
+          this.recordSetSummary(details.result, details.result);
         return out(recordSet || `local activity ${name} completed`, { payload: details.result });
       }
       return out(`marker ${a.markerName} recorded`, { payload: details });

@@ -17,39 +17,36 @@ export interface EnrollmentProjection {
   version: number;
 }
 
-/** Writes the projection; a write carrying an older version than the row holds changes nothing. */
-export async function upsertEnrollmentProjection(db: Db, p: EnrollmentProjection): Promise<void> {
-  const row = {
-    enrollment_id: p.enrollmentId,
-    invitation_id: p.invitationId,
-    coach_id: p.coachId,
-    school_id: p.schoolId,
-    status: p.status,
-    current_step: p.currentStep,
-    student_unique_id: p.studentUniqueId,
-    student_records_status: p.studentRecordsStatus,
-    student_records_error: p.studentRecordsError,
-    student_records_attempts: p.studentRecordsAttempts,
-    projection_version: p.version,
-  };
+/**
+ * Makes sure the enrollment's row exists and locks it for the caller's transaction; returns the version it holds. The
+ * insert waits for a concurrent one instead of failing, so two writers never race on an absent row.
+ */
+export async function lockEnrollmentRow(db: Transaction<Database>, p: EnrollmentProjection): Promise<number> {
+  await insertEnrollmentIfAbsent(db, p);
+  const { projection_version } = await db
+    .selectFrom('enrollments')
+    .select('projection_version')
+    .where('enrollment_id', '=', p.enrollmentId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return Number(projection_version);
+}
+
+/** Rewrites the row; the caller holds its lock (lockEnrollmentRow) and has compared versions. */
+export async function updateEnrollmentRow(db: Transaction<Database>, p: EnrollmentProjection): Promise<void> {
   await db
-    .insertInto('enrollments')
-    .values(row)
-    .onConflict((oc) =>
-      oc
-        .column('enrollment_id')
-        .doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          current_step: eb.ref('excluded.current_step'),
-          student_unique_id: eb.ref('excluded.student_unique_id'),
-          student_records_status: eb.ref('excluded.student_records_status'),
-          student_records_error: eb.ref('excluded.student_records_error'),
-          student_records_attempts: eb.ref('excluded.student_records_attempts'),
-          projection_version: eb.ref('excluded.projection_version'),
-          updated_at: new Date(),
-        }))
-        .where('enrollments.projection_version', '<', p.version),
-    )
+    .updateTable('enrollments')
+    .set({
+      status: p.status,
+      current_step: p.currentStep,
+      student_unique_id: p.studentUniqueId,
+      student_records_status: p.studentRecordsStatus,
+      student_records_error: p.studentRecordsError,
+      student_records_attempts: p.studentRecordsAttempts,
+      projection_version: p.version,
+      updated_at: new Date(),
+    })
+    .where('enrollment_id', '=', p.enrollmentId)
     .execute();
 }
 

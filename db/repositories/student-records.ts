@@ -31,9 +31,26 @@ export interface WrittenRecordSet {
   guardianSourcedId: string;
 }
 
-/** One guardian user per e-mail address, so a parent with two children is one OneRoster user with two agents. */
-export function guardianSourcedId(email: string): string {
-  return `guardian_${createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 24)}`;
+/**
+ * The guardian user of one enrollment. Step 1 is unverified input, so the e-mail it gives proves nothing: keying the
+ * user on the e-mail alone would let any family that types someone else's address rewrite that person's user and
+ * add a child to their agents. Each enrollment's guardian is its own user, keyed on the enrollment and the address
+ * (a step 1 corrected to another address is another user). A parent with two children is two guardian users, one
+ * per enrollment, until a verified e-mail lets them be merged.
+ */
+export function guardianSourcedId(enrollmentId: string, email: string): string {
+  const key = `${enrollmentId}\n${email.trim().toLowerCase()}`;
+  return `guardian_${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+}
+
+/** The student the database holds for an enrollment, if any. */
+export async function findStudentUniqueId(db: Db, enrollmentId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('students')
+    .select('student_unique_id')
+    .where('enrollment_id', '=', enrollmentId)
+    .executeTakeFirst();
+  return row?.student_unique_id;
 }
 
 const guardianRole = (relationship: string): 'parent' | 'guardian' =>
@@ -175,7 +192,7 @@ export async function writeStudentRecordSet(db: Db, input: StudentRecordSetInput
     .execute();
 
   const studentSourcedId = `student_${studentUniqueId}`;
-  const parentSourcedId = guardianSourcedId(guardian.guardian.email);
+  const parentSourcedId = guardianSourcedId(input.enrollmentId, guardian.guardian.email);
   const status = withdrawn ? 'tobedeleted' : 'active';
   const metadata = {
     enrollmentId: input.enrollmentId,
@@ -223,9 +240,9 @@ export async function writeStudentRecordSet(db: Db, input: StudentRecordSetInput
         role: eb.ref('excluded.role'),
         phone: eb.ref('excluded.phone'),
         model_metadata: eb.ref('excluded.model_metadata'),
-        // Union of agents and orgs: the same guardian may be linked to several students and schools.
-        agents: sql`(select coalesce(jsonb_agg(distinct v), '[]'::jsonb) from jsonb_array_elements(users.agents || excluded.agents) v)`,
-        org_ids: sql`(select coalesce(jsonb_agg(distinct v), '[]'::jsonb) from jsonb_array_elements(users.org_ids || excluded.org_ids) v)`,
+        // The enrollment's own guardian: its one student and school.
+        agents: eb.ref('excluded.agents'),
+        org_ids: eb.ref('excluded.org_ids'),
         date_last_modified: nowTs,
       })),
     )

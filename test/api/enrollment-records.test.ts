@@ -215,7 +215,7 @@ describe('complete flow', () => {
       updated_at: expect.any(Date),
     });
 
-    const guardianId = guardianSourcedId(step1.guardian.email);
+    const guardianId = guardianSourcedId(e.enrollmentId, step1.guardian.email);
     expect(set.studentUser).toEqual({
       sourced_id: `student_${uid}`,
       status: 'active',
@@ -329,15 +329,24 @@ describe('student record creation that fails for a data reason', () => {
 
     const failed = await waitForProgress(stack, e, (p) => p.studentRecords.status === 'failed');
     expect(failed.status).toBe('in_progress');
-    expect(failed.studentRecords.error).toMatch(/rejected: the birth date is after the school entry date$/);
+    expect(failed.studentRecords.errorDetail).toMatch(/rejected: the birth date is after the school entry date$/);
     expect(failed.studentRecords.attempts).toBe(1);
+    // The parent reads a sentence, without the operators' detail.
+    const parentView = (await progress(stack, e)).studentRecords;
+    expect(parentView).toMatchObject({
+      status: 'failed',
+      error:
+        "The student's records could not be created: the birth date is after the school entry date. Our staff have been told and will correct it with you.",
+      attempts: 1,
+    });
+    expect(parentView).not.toHaveProperty('errorDetail');
     expect(await studentRows(e.enrollmentId)).toBe(0);
     const failedRow = await waitForValue(
       () => projection(e.enrollmentId),
       (r) => r.student_records_status === 'failed',
       'projection of the failure',
     );
-    expect(failedRow.student_records_error).toBe(failed.studentRecords.error);
+    expect(failedRow.student_records_error).toBe(failed.studentRecords.errorDetail);
     expect(failedRow.student_records_error).not.toContain('2099'); // no personal data in the operators' list
 
     // The parent goes on as if nothing happened.
@@ -354,7 +363,7 @@ describe('student record creation that fails for a data reason', () => {
       'projection of the enrollment',
     );
     expect(enrolledRow).toMatchObject({ student_records_status: 'failed', student_unique_id: null });
-    expect(enrolledRow.student_records_error).toBe(failed.studentRecords.error);
+    expect(enrolledRow.student_records_error).toBe(failed.studentRecords.errorDetail);
     // Enrolled, but not finished: the records are still missing.
     expect((await handleOf(e).describe()).status.name).toBe('RUNNING');
     expect(await studentRows(e.enrollmentId)).toBe(0);
@@ -481,16 +490,16 @@ describe('rules', () => {
     await submitOk(stack, e, 1, corrected);
     const student = await waitForValue(
       () => stack.db.selectFrom('users').selectAll().where('sourced_id', '=', studentId).executeTakeFirstOrThrow(),
-      (u) => u.agents[0] === guardianSourcedId(corrected.guardian.email),
+      (u) => u.agents[0] === guardianSourcedId(e.enrollmentId, corrected.guardian.email),
       "student's guardian link",
     );
-    expect(student.agents).toEqual([guardianSourcedId(corrected.guardian.email)]);
+    expect(student.agents).toEqual([guardianSourcedId(e.enrollmentId, corrected.guardian.email)]);
     const guardians = await stack.db
       .selectFrom('users')
       .select(['email', 'agents'])
       .where('sourced_id', 'in', [
-        guardianSourcedId(mistyped.guardian.email),
-        guardianSourcedId(corrected.guardian.email),
+        guardianSourcedId(e.enrollmentId, mistyped.guardian.email),
+        guardianSourcedId(e.enrollmentId, corrected.guardian.email),
       ])
       .orderBy('email')
       .execute();
@@ -501,6 +510,42 @@ describe('rules', () => {
         { email: corrected.guardian.email, agents: [studentId] },
       ].sort((a, b) => a.email.localeCompare(b.email)),
     );
+  });
+
+  it("another family typing the same e-mail (in another case) changes nothing of the first family's guardian", async () => {
+    const throughStudentStep = async (step1: unknown) => {
+      const e = await startEnrollment(stack);
+      await submitOk(stack, e, 1, step1);
+      await submitOk(stack, e, 2);
+      await submitOk(stack, e, 3);
+      await confirmConsultation(stack, e);
+      await waitForProgress(stack, e, (p) => p.steps[2]!.status === 'completed');
+      await submitOk(stack, e, 4);
+      await waitForProgress(stack, e, (p) => p.studentRecords.status === 'created');
+      return (await loadRecordSet(e.enrollmentId))!;
+    };
+    const first = await throughStudentStep(guardianStep());
+    const other = await throughStudentStep({
+      guardian: {
+        firstName: 'Eve',
+        lastName: 'Intruder',
+        email: first.guardian.email!.toUpperCase(),
+        phone: '+1 512-555-0199',
+        relationship: 'other',
+      },
+      address: { line1: '1 Elsewhere Rd', city: 'Dallas', state: 'TX', postalCode: '75201' },
+    });
+
+    const guardianNow = await stack.db
+      .selectFrom('users')
+      .selectAll()
+      .where('sourced_id', '=', first.guardian.sourced_id)
+      .executeTakeFirstOrThrow();
+    expect(guardianNow).toEqual(first.guardian);
+    expect(guardianNow.agents).toEqual([first.studentUser.sourced_id]);
+    // The other family's step 1 is a guardian of its own, linked to its own child only.
+    expect(other.guardian.sourced_id).not.toBe(first.guardian.sourced_id);
+    expect(other.guardian).toMatchObject({ given_name: 'Eve', agents: [other.studentUser.sourced_id] });
   });
 
   it('keeps one record set when the same step and the same signals arrive twice', async () => {

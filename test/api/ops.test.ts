@@ -324,7 +324,7 @@ describe('replay', () => {
       const body = res.json();
       expect(body).toMatchObject({ deterministic: false, errorType: 'DeterminismViolationError' });
       expect(body.error).toMatch(/nondeterminism/i);
-      // The changed code's first command is a timer; the recording's first task recorded something else.
+      // The changed code's first command sets a search attribute; the recording's first task started a timer.
       const history = await stack.client.workflow.getHandle(recorded.enrollmentId).fetchHistory();
       const firstTask = history.events!.find((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)!;
       const firstCommandId = Number(firstTask.eventId) + 1;

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createStudentRecordActivities } from '../../activities/student-records';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createEnrollmentActivities } from '../../activities/enrollments';
 import { createDb, type Database } from '../../db';
 import { findEnrollment, insertEnrollmentIfAbsent } from '../../db/repositories/enrollments';
 import { insertInvitation } from '../../db/repositories/invitations';
 import {
   countRecordSet,
+  guardianSourcedId,
   StudentRecordsInvalidError,
   writeStudentRecordSet,
 } from '../../db/repositories/student-records';
@@ -52,12 +54,19 @@ describe('writing the student record set', () => {
 
   it('writes nothing for a school that does not exist, and says which school', async () => {
     const state = enrolledThroughStep4(987_654);
-    const users = await db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
+    const snapshot = recordSetSnapshot(state);
+    // Other test files write users in parallel: only this record set's own users are counted.
+    const ownUsers = () =>
+      db
+        .selectFrom('users')
+        .select('sourced_id')
+        .where('sourced_id', 'in', [
+          `student_${snapshot.studentUniqueId}`,
+          guardianSourcedId(state.enrollmentId, snapshot.guardian.guardian.email),
+        ])
+        .execute();
 
-    const write = db.transaction().execute((trx) => writeStudentRecordSet(trx, recordSetSnapshot(state)));
+    const write = db.transaction().execute((trx) => writeStudentRecordSet(trx, snapshot));
 
     await expect(write).rejects.toThrow(StudentRecordsInvalidError);
     await expect(write).rejects.toThrow('school 987654 does not exist');
@@ -69,14 +78,10 @@ describe('writing the student record set', () => {
       studentUsers: 0,
     });
     expect(await findEnrollment(db, state.enrollmentId)).toBeUndefined();
-    const after = await db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    expect(after.n).toBe(users.n);
+    expect(await ownUsers()).toEqual([]);
   });
 
-  it('writes the carried row with the student the database holds, and an older row never replaces a newer one', async () => {
+  it('writes the record set and the row together; a late write of an older version changes neither', async () => {
     const state = enrolledThroughStep4(1);
     await insertInvitation(db, {
       invitationId: state.invitationId,
@@ -88,25 +93,34 @@ describe('writing the student record set', () => {
       expiresAt: new Date(Date.parse(NOW) + 86_400_000),
     });
     await insertEnrollmentIfAbsent(db, state);
-    const { syncStudentRecordSet } = createStudentRecordActivities({ db });
+    const { persistEnrollment } = createEnrollmentActivities({ db });
+    const persist = (input: Parameters<typeof persistEnrollment>[0]) =>
+      new MockActivityEnvironment().run(persistEnrollment, input);
     const row = (version: number, currentStep: number) => ({
       ...toProjection(state),
       studentRecordsStatus: 'created' as const,
       currentStep,
       version,
     });
-    const first = await syncStudentRecordSet({ ...recordSetSnapshot(state), projection: row(10, 5) });
+    const snapshot = recordSetSnapshot(state);
+    const first = await persist({ recordSet: snapshot, row: row(10, 5) });
 
     // A run reset to before step 4 draws another id; the database keeps the one it holds, and so does the row.
-    const reset = { ...recordSetSnapshot(state), studentUniqueId: 'TSA-STU-20260901-OTHER1' };
-    const again = await syncStudentRecordSet({ ...reset, projection: row(20, 6) });
-    // A slower write of an older row, arriving last.
-    const late = await syncStudentRecordSet({ ...reset, projection: row(15, 4) });
+    const corrected = {
+      ...snapshot,
+      studentUniqueId: 'TSA-STU-20260901-OTHER1',
+      student: { ...snapshot.student, firstName: 'Sophia' },
+    };
+    const newer = await persist({ recordSet: corrected, row: row(20, 6) });
+    // An attempt that outlived its timeout, carrying older data and an older version, lands last.
+    const late = await persist({
+      recordSet: { ...snapshot, student: { ...snapshot.student, firstName: 'Stale' } },
+      row: row(15, 4),
+    });
 
-    expect(first.studentUniqueId).toBe(state.records.studentUniqueId);
-    expect(first.studentSourcedId).toBe(`student_${state.records.studentUniqueId}`);
-    expect(again).toEqual(first);
-    expect(late).toEqual(first);
+    expect(first).toMatchObject({ written: true, studentUniqueId: state.records.studentUniqueId });
+    expect(newer).toMatchObject({ written: true, studentUniqueId: state.records.studentUniqueId });
+    expect(late).toMatchObject({ written: false, studentUniqueId: state.records.studentUniqueId });
     expect(await countRecordSet(db, state.enrollmentId)).toEqual({
       students: 1,
       seoa: 1,
@@ -120,14 +134,21 @@ describe('writing the student record set', () => {
       current_step: 6,
       projection_version: 20,
     });
+    const student = await db
+      .selectFrom('students')
+      .select(['student_usi', 'first_name'])
+      .where('enrollment_id', '=', state.enrollmentId)
+      .executeTakeFirstOrThrow();
+    expect(student.first_name).toBe('Sophia');
     const user = await db
       .selectFrom('users')
-      .select(['username', 'identifier'])
-      .where('sourced_id', '=', first.studentSourcedId)
+      .select(['username', 'identifier', 'given_name'])
+      .where('sourced_id', '=', `student_${state.records.studentUniqueId}`)
       .executeTakeFirstOrThrow();
     expect(user).toEqual({
-      username: `${payloads[4].firstName.toLowerCase()}.${payloads[4].lastName.toLowerCase()}.${first.studentUsi}`,
+      username: `sophia.${payloads[4].lastName.toLowerCase()}.${student.student_usi}`,
       identifier: state.records.studentUniqueId,
+      given_name: 'Sophia',
     });
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRecordSet } from '../../db/repositories/student-records';
 import type { EnrollmentProgress } from '../../workflows/messages';
 import { waitForValue, ONE_RECORD_SET } from '../helpers/enrollment';
-import { birthDateInDatabase, retryWhileRowWriteRuns } from '../helpers/late-retry';
+import { birthDateInDatabase, retryWhileWriteWaits } from '../helpers/late-retry';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -11,9 +11,9 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-describe('a retry with corrections that arrives while the last enrollments-row write is still running', () => {
-  it('is carried out: the records take the corrections and the enrollment completes', async () => {
-    const e = await retryWhileRowWriteRuns(stack);
+describe('a retry with corrections that arrives while an earlier write waits on the database', () => {
+  it('is carried out, and the attempts that outlived their timeouts never overwrite it', async () => {
+    const e = await retryWhileWriteWaits(stack);
 
     await waitForValue(
       () => birthDateInDatabase(stack, e.enrollmentId),
@@ -23,6 +23,7 @@ describe('a retry with corrections that arrives while the last enrollments-row w
     );
     const done = (await stack.client.workflow.getHandle(e.enrollmentId).result()) as EnrollmentProgress;
     expect(done).toMatchObject({ status: 'enrolled', studentRecords: { status: 'created', attempts: 2 } });
+    expect(await birthDateInDatabase(stack, e.enrollmentId)).toBe('2012-03-15');
     expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual(ONE_RECORD_SET);
     expect(
       await stack.db

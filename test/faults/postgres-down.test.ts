@@ -56,7 +56,7 @@ async function waitForRetriedCreation(e: Enrollment, timeoutMs = 30_000): Promis
       namespace: 'default',
       execution: { workflowId: e.enrollmentId },
     });
-    const creation = pendingActivities?.find((a) => a.activityType?.name === 'syncStudentRecordSet');
+    const creation = pendingActivities?.find((a) => a.activityType?.name === 'persistEnrollment');
     if (creation && (creation.attempt ?? 0) >= 2) return creation.attempt!;
     if (Date.now() > deadline) throw new Error(`record-set creation was never retried: ${JSON.stringify(creation)}`);
     await new Promise((r) => setTimeout(r, 100));

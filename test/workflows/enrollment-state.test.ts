@@ -47,6 +47,9 @@ const submissions = {
 
 const STUDENT_UNIQUE_ID = 'TSA-STU-20260901-XYZ789';
 
+/** A refusal as the record-set activity reports it: a sentence for the parent, the detail for operators. */
+const refused = (detail: string) => ({ parentMessage: "The student's records could not be created.", detail });
+
 /** Validates and applies, as the workflow's update handler does. */
 function submit(state: EnrollmentState, message: unknown, now = T0): void {
   applySubmission(state, validateSubmission(state, message), now);
@@ -290,7 +293,7 @@ describe('cancel and expiry', () => {
 
   it('leaves nothing to write when creation had failed', () => {
     const state = stateThrough(4);
-    recordsFailed(state, 'birth date 2099-01-01 is after the entry date 2026-09-01', at(1));
+    recordsFailed(state, refused('birth date 2099-01-01 is after the entry date 2026-09-01'), at(1));
     close(state, 'expired', 'no progress for 30 days', at(2));
     expect(recordsSyncPending(state)).toBe(false);
     expect(isFinished(state)).toBe(true);
@@ -319,7 +322,7 @@ describe('a correction the database refuses after the records exist', () => {
     syncRecords(state);
     const written = state.student!;
     submit(state, { step: 4, data: { ...submissions[4].data, birthDate: '2099-01-01' } }, at(1));
-    recordsFailed(state, 'the birth date is after the school entry date', at(2));
+    recordsFailed(state, refused('the birth date is after the school entry date'), at(2));
     applyCancel(state, { reason: 'moving away' }, at(3));
     expect(recordsSyncPending(state)).toBe(true);
     const snapshot = recordSetSnapshot(state);
@@ -349,7 +352,7 @@ describe('retry of student records', () => {
   it('applies the corrections and asks for the record set again, as enrolled after step 6', () => {
     const state = stateThrough(3);
     submit(state, { step: 4, data: { ...submissions[4].data, birthDate: '2099-01-01' } });
-    recordsFailed(state, 'birth date 2099-01-01 is after the entry date 2026-09-01', at(1));
+    recordsFailed(state, refused('birth date 2099-01-01 is after the entry date 2026-09-01'), at(1));
     expect(recordsSyncPending(state)).toBe(false);
     submit(state, submissions[5], at(2));
     submit(state, submissions[6], at(3));
@@ -421,5 +424,30 @@ describe('the enrollments row a record-set write carries', () => {
       studentRecordsStatus: 'created',
       studentRecordsError: null,
     });
+  });
+});
+
+describe('a record set the database refuses', () => {
+  it('shows the parent a sentence and keeps the detail for operators, in progress and in the enrollments row', () => {
+    const state = stateThrough(4);
+    recordsFailed(state, refused('invalid data (SQLSTATE 22021; table students)'), at(1));
+    expect(toProgress(state).studentRecords).toMatchObject({
+      status: 'failed',
+      error: "The student's records could not be created.",
+      errorDetail: 'invalid data (SQLSTATE 22021; table students)',
+    });
+    expect(toProjection(state).studentRecordsError).toBe('invalid data (SQLSTATE 22021; table students)');
+  });
+});
+
+describe('a cancel that arrives while the first record-set write is in flight', () => {
+  it('finds nothing to withdraw, and the write that lands afterwards is withdrawn', () => {
+    const state = stateThrough(4);
+    const inFlight = recordSetSnapshot(state);
+    applyCancel(state, { reason: 'moving away' }, at(1));
+    expect(recordsSyncPending(state)).toBe(false);
+    recordsSynced(state, inFlight, inFlight.studentUniqueId, at(2));
+    expect(recordsSyncPending(state)).toBe(true);
+    expect(recordSetSnapshot(state)).toMatchObject({ enrollmentStatus: 'withdrawn', student: inFlight.student });
   });
 });

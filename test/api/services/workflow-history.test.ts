@@ -9,7 +9,7 @@ import { TEST_SECRETS } from '../../helpers/stack';
 
 /** A recorded enrollment whose record set was refused (birth date after entry date), then corrected by ops. */
 async function recordedFailedThenRetried(): Promise<AuditEvent[]> {
-  const file = path.join(__dirname, '../../histories/enrollment-failed-then-retried.v2-local-projection.json');
+  const file = path.join(__dirname, '../../fixtures/audit/enrollment-failed-then-retried.pre-1.0.json');
   const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
   return describeChain(
     [{ run: { runId: 'run-1', startedBy: 'start', status: 'completed' }, events: history.events ?? [] }],
