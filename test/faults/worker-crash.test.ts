@@ -1,104 +1,105 @@
-import { temporal } from '@temporalio/proto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRecordSet } from '../../db/repositories/student-records';
 import type { EnrollmentProgress } from '../../workflows/messages';
 import {
-  bearer,
   confirmPayment,
-  payloads,
+  ONE_RECORD_SET,
   startEnrollment,
   submitOk,
+  submitStep,
   throughConsultation,
   waitForProgress,
+  waitForValue,
   type Enrollment,
-  ONE_RECORD_SET,
 } from '../helpers/enrollment';
 import { createTestStack, type TestStack } from '../helpers/stack';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 
 let stack: TestStack;
+let worker: WorkerProcess | undefined;
 beforeAll(async () => {
-  stack = await createTestStack();
+  stack = await createTestStack({ startWorker: false });
+  worker = await startWorkerProcess({ taskQueue: stack.taskQueue });
 });
-afterAll(async () => stack?.close());
+afterAll(async () => {
+  await worker?.kill();
+  await stack?.close();
+});
 
-const ADMITTED =
-  temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
-const GRPC_NOT_FOUND = 5;
-
-/** Waits until the server has admitted the update (it knows of it, though no worker has run it yet). */
-async function waitForAdmittedUpdate(e: Enrollment, updateId: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const { stage } = await stack.client.workflowService.pollWorkflowExecutionUpdate({
-        namespace: 'default',
-        updateRef: { workflowExecution: { workflowId: e.enrollmentId }, updateId },
-        waitPolicy: { lifecycleStage: ADMITTED },
-      });
-      // Admitted and no further: nothing has run it.
-      return void expect(stage).toBe(ADMITTED);
-    } catch (err) {
-      // NOT_FOUND until the API's request reaches the server.
-      if ((err as { code?: number }).code !== GRPC_NOT_FOUND || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+async function replaceWorker(): Promise<void> {
+  await worker!.kill();
+  worker = await startWorkerProcess({ taskQueue: stack.taskQueue });
 }
 
-describe('a worker stopped in the middle of an enrollment', () => {
-  it('a new worker answers the step submitted meanwhile and finishes the enrollment with one record set', async () => {
+/** Steps 5 and 6 and the provider's confirmation; the enrollment's result, once it is done. */
+async function finish(e: Enrollment): Promise<EnrollmentProgress> {
+  await submitOk(stack, e, 5);
+  await submitOk(stack, e, 6);
+  await confirmPayment(stack, e);
+  return (await stack.client.workflow.getHandle(e.enrollmentId).result()) as EnrollmentProgress;
+}
+
+async function expectOneEnrolledRecordSet(e: Enrollment, done: EnrollmentProgress): Promise<void> {
+  expect(done).toMatchObject({ status: 'enrolled', studentRecords: { status: 'created' } });
+  expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual(ONE_RECORD_SET);
+  const student = await stack.db
+    .selectFrom('students')
+    .innerJoin('tsa_student_extensions as ext', 'ext.student_unique_id', 'students.student_unique_id')
+    .select(['students.student_unique_id', 'ext.enrollment_status', 'ext.deposit_paid'])
+    .where('students.enrollment_id', '=', e.enrollmentId)
+    .executeTakeFirstOrThrow();
+  expect(student).toEqual({
+    student_unique_id: done.studentRecords.studentUniqueId,
+    enrollment_status: 'enrolled',
+    deposit_paid: true,
+  });
+}
+
+describe('a worker process killed (SIGKILL) in the middle of an enrollment', () => {
+  it('while the record-set write is running: a new worker answers step 4 and finishes with one record set', async () => {
     const e = await startEnrollment(stack);
     await throughConsultation(stack, e);
+    // The write waits on a lock held here, so it is surely running when the worker dies.
+    const locker = new pg.Client({ connectionString: stack.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM enrollments WHERE enrollment_id = $1 FOR UPDATE', [e.enrollmentId]);
+      const step4 = submitStep(stack, e, 4);
+      const writing = worker!.applicationName;
+      await waitForValue(
+        async () =>
+          (
+            await locker.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+              [writing],
+            )
+          ).rows[0].n as number,
+        (waiting) => waiting > 0,
+        "the worker's record-set write waiting on the lock",
+      );
+      await replaceWorker();
+      await locker.query('COMMIT');
+      const res = await step4;
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().steps[3]).toMatchObject({ step: 4, status: 'completed' });
+    } finally {
+      await locker.end();
+    }
+    await waitForProgress(stack, e, (p) => p.studentRecords.status === 'created');
+    await expectOneEnrolledRecordSet(e, await finish(e));
+  });
 
-    await stack.stopWorker();
-    let answered = false;
-    const step4 = stack.app
-      .inject({
-        method: 'PUT',
-        url: `/v1/enrollments/${e.enrollmentId}/steps/4`,
-        headers: { ...bearer(e.parentToken), 'idempotency-key': 'student-step-1' },
-        payload: payloads[4],
-      })
-      .then((res) => {
-        answered = true;
-        return res;
-      });
-    await waitForAdmittedUpdate(e, `${e.enrollmentId}:student-step-1`);
-    // Nothing can run the update while no worker polls the task queue.
-    expect(answered).toBe(false);
-    expect(await countRecordSet(stack.db, e.enrollmentId)).toMatchObject({ students: 0 });
-
-    await stack.startWorker();
-    const res = await step4;
-    expect(res.statusCode, res.body).toBe(200);
-    const afterStep4: EnrollmentProgress = res.json();
-    expect(afterStep4.steps[3]).toMatchObject({ step: 4, status: 'completed' });
-    expect(afterStep4.currentStep).toBe(5);
-
+  it('between two workflow tasks: a new worker replays the history and finishes with one record set', async () => {
+    const e = await startEnrollment(stack);
+    await throughConsultation(stack, e);
+    await submitOk(stack, e, 4);
     const registered = await waitForProgress(stack, e, (p) => p.studentRecords.status === 'created');
-    expect(registered.status).toBe('registered');
-    await submitOk(stack, e, 5);
-    await submitOk(stack, e, 6);
-    await confirmPayment(stack, e);
-    const done = (await stack.client.workflow.getHandle(e.enrollmentId).result()) as EnrollmentProgress;
-    expect(done.status).toBe('enrolled');
-    expect(done.steps.map((s) => s.status)).toEqual(Array(6).fill('completed'));
-    expect(done.studentRecords).toMatchObject({
-      status: 'created',
-      studentUniqueId: registered.studentRecords.studentUniqueId,
-    });
-
-    expect(await countRecordSet(stack.db, e.enrollmentId)).toEqual(ONE_RECORD_SET);
-    const student = await stack.db
-      .selectFrom('students')
-      .innerJoin('tsa_student_extensions as ext', 'ext.student_unique_id', 'students.student_unique_id')
-      .select(['students.student_unique_id', 'ext.enrollment_status', 'ext.deposit_paid'])
-      .where('students.enrollment_id', '=', e.enrollmentId)
-      .executeTakeFirstOrThrow();
-    expect(student).toEqual({
-      student_unique_id: done.studentRecords.studentUniqueId,
-      enrollment_status: 'enrolled',
-      deposit_paid: true,
-    });
+    // Nothing is running for this enrollment: the worker dies between the task that wrote the records and the next.
+    await replaceWorker();
+    const done = await finish(e);
+    expect(done.studentRecords.studentUniqueId).toBe(registered.studentRecords.studentUniqueId);
+    await expectOneEnrolledRecordSet(e, done);
   });
 });
