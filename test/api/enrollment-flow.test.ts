@@ -17,30 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-describe('complete enrollment', () => {
-  it('goes from invitation to enrolled with one record set', async () => {
-    const e = await startEnrollment(stack);
-    await throughConsultation(stack, e);
-    const afterStep4 = await submitOk(stack, e, 4);
-    expect(afterStep4.steps[3]!.status).toBe('completed');
-    const registered = await waitForProgress(stack, e, (p) => p.studentRecords.status === 'created');
-    expect(registered.status).toBe('registered');
-    await submitOk(stack, e, 5);
-    await submitOk(stack, e, 6);
-    await confirmPayment(stack, e);
-    // The workflow finishes once the record set reflects the payment.
-    const done = (await stack.client.workflow.getHandle(e.enrollmentId).result()) as EnrollmentProgress;
-    expect(done.status).toBe('enrolled');
-    expect(done.steps.every((s) => s.status === 'completed')).toBe(true);
-    const ext = await stack.db
-      .selectFrom('tsa_student_extensions')
-      .selectAll()
-      .where('student_unique_id', '=', done.studentRecords.studentUniqueId!)
-      .executeTakeFirstOrThrow();
-    expect(ext.enrollment_status).toBe('enrolled');
-  });
-});
-
+// The complete flow, column by column: test/api/enrollment-records.test.ts (complete flow).
 describe('redeeming an invitation again after the enrollment has finished', () => {
   it('answers the same, finished enrollment and starts nothing new', async () => {
     const { invitationToken } = await createInvitation(stack);

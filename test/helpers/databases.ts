@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../../runtime/postgres';
-import { freePort } from './ports';
+import { ensureDatabase } from '../../runtime/postgres';
 
 /** A new, empty database on the run's PostgreSQL server, for tests that must own their schema. */
 export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -23,18 +19,4 @@ export async function createScratchDatabase(): Promise<{ url: string; drop(): Pr
       await client.end();
     },
   };
-}
-
-/** A PostgreSQL server of the test's own, which the test may stop and start again on the same data. */
-export interface OwnPostgres extends RunningPostgres {
-  /** Starts the server again on the same data directory and port. */
-  restart(): Promise<OwnPostgres>;
-}
-
-export async function startOwnPostgres(): Promise<OwnPostgres> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsa-pg-'));
-  fs.chmodSync(dir, 0o755); // as root, PostgreSQL runs as 'postgres' and must reach its data directory
-  const options = { dataDir: path.join(dir, 'data'), port: await freePort(), database: 'tsa' };
-  const start = async (): Promise<OwnPostgres> => ({ ...(await startEmbeddedPostgres(options)), restart: start });
-  return start();
 }
