@@ -1,7 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
-import { lockEnrollmentRow, updateEnrollmentRow, type EnrollmentProjection } from '../db/repositories/enrollments';
+import type { EnrollmentRow, StudentRecordSetInput } from '../domain/enrollment';
+import { lockEnrollmentRow, updateEnrollmentRow } from '../db/repositories/enrollments';
 import { queueOutboxMessage, type OutboxMessage } from '../db/repositories/notifications';
 import {
   findStudentUniqueId,
@@ -9,13 +10,12 @@ import {
   writeStudentRecordSet,
 } from '../db/repositories/student-records';
 import { FailureTypes } from '../workflows/messages';
-import type { StudentRecordSetInput } from '../workflows/enrollment-state';
 
 export interface PersistEnrollmentInput {
   /** The student record set, when the state holds changes it must reflect. */
   recordSet?: StudentRecordSetInput;
   /** The `enrollments` row as it reads once this write succeeds; its version orders every write. */
-  row: EnrollmentProjection;
+  row: EnrollmentRow;
 }
 
 export interface PersistedEnrollment {

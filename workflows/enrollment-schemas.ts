@@ -7,6 +7,28 @@
  * Messages of the validators below start with "must" or "is"; formatIssues puts the field's path in front of them.
  */
 import { z } from 'zod';
+import {
+  DOCUMENT_TYPES,
+  GRADE_LEVEL_CODES,
+  GUARDIAN_RELATIONSHIPS,
+  RACE_CODE_VALUES,
+  SEX_CODE_VALUES,
+  type StepNumber,
+} from '../domain/enrollment';
+
+export {
+  GRADE_LEVEL_CODES,
+  hasAllRequiredDocuments,
+  RACE_CODE_VALUES,
+  REQUIRED_DOCUMENT_TYPES,
+  SEX_CODE_VALUES,
+  STEP_NAMES,
+  type DocumentType,
+  type GradeLevelCode,
+  type Race,
+  type Sex,
+  type StepNumber,
+} from '../domain/enrollment';
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -57,8 +79,6 @@ function uniqueItems<T extends z.ZodType>(item: T, what: string) {
 
 // Step 1: parent
 
-const GUARDIAN_RELATIONSHIPS = ['mother', 'father', 'guardian', 'grandparent', 'other'] as const;
-
 export const guardianStepSchema = z.strictObject({
   guardian: z.strictObject({
     firstName: personName,
@@ -80,25 +100,6 @@ export const guardianStepSchema = z.strictObject({
 export type GuardianStep = z.infer<typeof guardianStepSchema>;
 
 // Step 2: program
-
-/** Grade levels a family can choose, as CEDS grade codes (also OneRoster's `grades` vocabulary). */
-export const GRADE_LEVEL_CODES = [
-  'PK',
-  'KG',
-  '01',
-  '02',
-  '03',
-  '04',
-  '05',
-  '06',
-  '07',
-  '08',
-  '09',
-  '10',
-  '11',
-  '12',
-] as const;
-export type GradeLevelCode = (typeof GRADE_LEVEL_CODES)[number];
 
 export const programStepSchema = z.strictObject({
   sportInterests: uniqueItems(
@@ -134,24 +135,6 @@ export type ConsultationStep = z.infer<typeof consultationStepSchema>;
 
 // Step 4: student
 
-/** Ed-Fi DS 5.2 SexDescriptor code values. */
-export const SEX_CODE_VALUES = ['Female', 'Male', 'Non-binary', 'Not Selected'] as const;
-export type Sex = (typeof SEX_CODE_VALUES)[number];
-
-/** Ed-Fi DS 5.2 RaceDescriptor code values, in the order of the standard's descriptor file. */
-export const RACE_CODE_VALUES = [
-  'American Indian or Alaska Native',
-  'Asian',
-  'Black or African American',
-  'Choose Not to Respond',
-  'Native Hawaiian or Pacific Islander',
-  'Other',
-  'White',
-  'Hispanic or Latino',
-  'Middle Eastern or North African',
-] as const;
-export type Race = (typeof RACE_CODE_VALUES)[number];
-
 export const studentStepSchema = z.strictObject({
   firstName: personName,
   middleName: personName.optional(),
@@ -165,26 +148,6 @@ export const studentStepSchema = z.strictObject({
 export type StudentStep = z.infer<typeof studentStepSchema>;
 
 // Step 5: documents
-
-const DOCUMENT_TYPES = [
-  'birth_certificate',
-  'immunization_record',
-  'proof_of_residence',
-  'prior_school_records',
-] as const;
-export type DocumentType = (typeof DOCUMENT_TYPES)[number];
-
-/** The step completes when one document of each of these types is in (prior school records are optional). */
-export const REQUIRED_DOCUMENT_TYPES = [
-  'birth_certificate',
-  'immunization_record',
-  'proof_of_residence',
-] as const satisfies readonly DocumentType[];
-
-export function hasAllRequiredDocuments(documents: readonly { type: DocumentType }[]): boolean {
-  const present = new Set(documents.map((document) => document.type));
-  return REQUIRED_DOCUMENT_TYPES.every((type) => present.has(type));
-}
 
 export const documentsStepSchema = z.strictObject({
   documents: z
@@ -211,17 +174,6 @@ export const paymentStepSchema = z.strictObject({ paymentReference, amountCents 
 export type PaymentStep = z.infer<typeof paymentStepSchema>;
 
 // Steps together
-
-export type StepNumber = 1 | 2 | 3 | 4 | 5 | 6;
-
-export const STEP_NAMES = {
-  1: 'parent',
-  2: 'program',
-  3: 'consultation',
-  4: 'student',
-  5: 'documents',
-  6: 'payment',
-} as const satisfies Record<StepNumber, string>;
 
 export const stepPayloadSchemas = {
   1: guardianStepSchema,

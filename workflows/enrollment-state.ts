@@ -2,7 +2,7 @@
  * The enrollment's state and the pure functions that change it. The workflow body only wires messages, timers and
  * activities to these; they are unit-tested without a server. No I/O, no clock: callers pass the time.
  */
-import type { EnrollmentProjection } from '../db/repositories/enrollments';
+import type { EnrollmentRow, StudentRecordSetInput } from '../domain/enrollment';
 import {
   hasAllRequiredDocuments,
   STEP_NAMES,
@@ -410,7 +410,7 @@ export function afterRecordsSynced(
 }
 
 /** The `enrollments` row that shows this state (its version aside). */
-export function toProjection(state: EnrollmentState): Omit<EnrollmentProjection, 'version'> {
+export function toProjection(state: EnrollmentState): Omit<EnrollmentRow, 'version'> {
   const { records } = state;
   return {
     enrollmentId: state.enrollmentId,
@@ -467,27 +467,6 @@ export function toProgress(state: EnrollmentState): EnrollmentProgress {
     rejectedMessages: state.rejectedMessages,
     updatedAt: state.updatedAt,
   };
-}
-
-/** Everything the record-set activity needs to write (or rewrite) the student's rows in one transaction. */
-export interface StudentRecordSetInput {
-  enrollmentId: string;
-  invitationId: string;
-  coachId: string | null;
-  schoolId: number;
-  studentUniqueId: string;
-  guardian: GuardianStep;
-  program: ProgramStep;
-  student: StudentStep;
-  entryDate: string;
-  enrollmentStatus: 'registered' | 'enrolled' | 'withdrawn';
-  consultationCompleted: boolean;
-  documentsComplete: boolean;
-  depositPaid: boolean;
-  enrollmentCompletedDate: string | null;
-  withdrawal: { date: string; kind: 'cancelled' | 'expired'; reason: string } | null;
-  /** The state version this snapshot reflects: a later write never loses to an earlier one. */
-  version: number;
 }
 
 export function recordSetSnapshot(state: EnrollmentState): StudentRecordSetInput {

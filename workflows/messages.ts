@@ -6,17 +6,26 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
+import type { EnrollmentProgress } from '../domain/enrollment';
 import type {
   consultationCompletedSchema,
   paymentConfirmationSchema,
-  StepNumber,
   StepSubmission,
   studentCorrectionsSchema,
 } from './enrollment-schemas';
 
-export const DEFAULT_TASK_QUEUE = 'tsa-enrollment';
+export {
+  ENROLLMENT_ID_PATTERN,
+  type EnrollmentProgress,
+  type EnrollmentStatus,
+  type RejectedMessage,
+  type StepProgress,
+  type StepStatus,
+  type StudentRecordsProgress,
+  type StudentRecordsStatus,
+} from '../domain/enrollment';
 
-export const ENROLLMENT_ID_PATTERN = /^TSA-ENROLL-\d{8}-[A-Z0-9]{6}$/;
+export const DEFAULT_TASK_QUEUE = 'tsa-enrollment';
 
 export const EnrollmentStatusKey = defineSearchAttributeKey('EnrollmentStatus', SearchAttributeType.KEYWORD);
 export const EnrollmentStepKey = defineSearchAttributeKey('EnrollmentStep', SearchAttributeType.INT);
@@ -32,10 +41,6 @@ export const SEARCH_ATTRIBUTES = [
   CoachIdKey,
   SchoolIdKey,
 ] as const;
-
-export type EnrollmentStatus = 'in_progress' | 'registered' | 'enrolled' | 'cancelled' | 'expired';
-export type StepStatus = 'pending' | 'completed' | 'awaiting_confirmation' | 'rejected';
-export type StudentRecordsStatus = 'not_started' | 'creating' | 'created' | 'failed';
 
 /** Who sent a message; carried into the history so auditors can see it. */
 export interface Actor {
@@ -59,41 +64,6 @@ export interface EnrollmentInput {
   schoolId: number;
   parentEmail: string;
   timings?: EnrollmentTimings;
-}
-
-export interface StepProgress {
-  step: StepNumber;
-  name: string;
-  status: StepStatus;
-  completedAt?: string;
-}
-
-export interface StudentRecordsProgress {
-  status: StudentRecordsStatus;
-  studentUniqueId?: string;
-  /** Why the records could not be created, in a sentence for the parent. */
-  error?: string;
-  /** The same for operators and auditors (may name tables and SQLSTATEs); the API leaves it out for parents. */
-  errorDetail?: string;
-  attempts?: number;
-}
-
-export interface RejectedMessage {
-  at: string;
-  message: string;
-  step?: number;
-  reason: string;
-}
-
-export interface EnrollmentProgress {
-  enrollmentId: string;
-  status: EnrollmentStatus;
-  currentStep: StepNumber;
-  steps: StepProgress[];
-  studentRecords: StudentRecordsProgress;
-  /** Signals that could not be applied, newest last (bounded). */
-  rejectedMessages: RejectedMessage[];
-  updatedAt: string;
 }
 
 export type StepSubmissionMessage = StepSubmission & { actor?: Actor };

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findEnrollment, insertEnrollmentIfAbsent } from '../../db/repositories/enrollments';
+import { progressSchema } from '../../domain/enrollment';
 import { findInvitationByTokenHash, redeemInvitation } from '../../db/repositories/invitations';
 import type { enrollmentWorkflow } from '../../workflows/enrollment';
 import {
@@ -29,31 +30,6 @@ import { toHttpError } from '../temporal-errors';
 
 const enrollmentParams = z.object({
   id: z.string().regex(ENROLLMENT_ID_PATTERN, 'must be an enrollment id like TSA-ENROLL-20260101-ABC123'),
-});
-
-export const progressSchema = z.object({
-  enrollmentId: z.string(),
-  status: z.enum(['in_progress', 'registered', 'enrolled', 'cancelled', 'expired']),
-  currentStep: z.number().int(),
-  steps: z.array(
-    z.object({
-      step: z.number().int(),
-      name: z.string(),
-      status: z.enum(['pending', 'completed', 'awaiting_confirmation', 'rejected']),
-      completedAt: z.string().optional(),
-    }),
-  ),
-  studentRecords: z.object({
-    status: z.enum(['not_started', 'creating', 'created', 'failed']),
-    studentUniqueId: z.string().optional(),
-    error: z.string().optional(),
-    errorDetail: z.string().optional(),
-    attempts: z.number().int().optional(),
-  }),
-  rejectedMessages: z.array(
-    z.object({ at: z.string(), message: z.string(), step: z.number().optional(), reason: z.string() }),
-  ),
-  updatedAt: z.string(),
 });
 
 const accepted = z.object({ accepted: z.literal(true) });

@@ -1,27 +1,14 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { EnrollmentRow } from '../../domain/enrollment';
 import type { Database } from '../schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-export interface EnrollmentProjection {
-  enrollmentId: string;
-  invitationId: string;
-  coachId: string | null;
-  schoolId: number;
-  status: 'in_progress' | 'registered' | 'enrolled' | 'cancelled' | 'expired';
-  currentStep: number;
-  studentUniqueId: string | null;
-  studentRecordsStatus: 'not_started' | 'creating' | 'created' | 'failed';
-  studentRecordsError: string | null;
-  studentRecordsAttempts: number;
-  version: number;
-}
 
 /**
  * Makes sure the enrollment's row exists and locks it for the caller's transaction; returns the version it holds. The
  * insert waits for a concurrent one instead of failing, so two writers never race on an absent row.
  */
-export async function lockEnrollmentRow(db: Transaction<Database>, p: EnrollmentProjection): Promise<number> {
+export async function lockEnrollmentRow(db: Transaction<Database>, p: EnrollmentRow): Promise<number> {
   await insertEnrollmentIfAbsent(db, p);
   const { projection_version } = await db
     .selectFrom('enrollments')
@@ -33,7 +20,7 @@ export async function lockEnrollmentRow(db: Transaction<Database>, p: Enrollment
 }
 
 /** Rewrites the row; the caller holds its lock (lockEnrollmentRow) and has compared versions. */
-export async function updateEnrollmentRow(db: Transaction<Database>, p: EnrollmentProjection): Promise<void> {
+export async function updateEnrollmentRow(db: Transaction<Database>, p: EnrollmentRow): Promise<void> {
   await db
     .updateTable('enrollments')
     .set({
@@ -75,8 +62,8 @@ export async function findEnrollment(db: Db, enrollmentId: string) {
 }
 
 export interface EnrollmentFilter {
-  status?: EnrollmentProjection['status'];
-  studentRecords?: EnrollmentProjection['studentRecordsStatus'];
+  status?: EnrollmentRow['status'];
+  studentRecords?: EnrollmentRow['studentRecordsStatus'];
   coachId?: string;
   schoolId?: number;
   updatedSince?: Date;

@@ -10,8 +10,8 @@ import {
   schoolYearFor,
   sexDescriptor,
   SOURCE_SYSTEM_DESCRIPTOR,
-} from '../../activities/standards';
-import type { StudentRecordSetInput } from '../../workflows/enrollment-state';
+} from '../../standards';
+import type { StudentRecordSetInput } from '../../domain/enrollment';
 import type { Database } from '../schema';
 
 type Db = Kysely<Database> | Transaction<Database>;

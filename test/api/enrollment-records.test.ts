@@ -6,7 +6,7 @@ import {
   toEdFiStudentEducationOrganizationAssociation,
   toEdFiStudentSchoolAssociation,
   toOneRosterUser,
-} from '../../activities/standards';
+} from '../../standards';
 import { countRecordSet, guardianSourcedId } from '../../db/repositories/student-records';
 import {
   paymentConfirmedSignal,

@@ -3,7 +3,7 @@
  * JSON. Pure: no I/O, no clock. Every descriptor value below is a DS 5.2 code value in its exact case; the tests check
  * each one against the standard's descriptor files (test/fixtures/standards).
  */
-import type { GradeLevelCode, Race, Sex } from '../workflows/enrollment-schemas';
+import type { GradeLevelCode, Race, Sex } from '../domain/enrollment';
 
 const descriptor = (name: string, codeValue: string): string => `uri://ed-fi.org/${name}#${codeValue}`;
 

@@ -20,7 +20,7 @@ import {
   type StudentEducationOrganizationAssociationRow,
   type StudentRow,
   type StudentSchoolAssociationRow,
-} from '../../activities/standards';
+} from '../../standards';
 import {
   GRADE_LEVEL_CODES,
   RACE_CODE_VALUES,
