@@ -47,9 +47,10 @@ export function normaliseText(value: unknown, path: string[] = []): { value: unk
       return v.normalize('NFC');
     }
     if (Array.isArray(v)) return v.map((item, i) => walk(item, [...at, String(i)]));
-    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    // Parsed JSON objects, and query strings (parsed into objects whose prototype has no prototype).
+    if (Object.prototype.toString.call(v) === '[object Object]') {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(v)) {
+      for (const [key, item] of Object.entries(v as object)) {
         const problem = textProblem(key);
         if (problem) issues.push({ path: [...at, key].join('.'), message: `field name ${problem}` });
         out[problem ? key : key.normalize('NFC')] = walk(item, [...at, key]);

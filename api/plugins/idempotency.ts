@@ -63,12 +63,16 @@ export default fp(
       route.preHandler = [...(Array.isArray(own) ? own : own ? [own] : []), check];
     });
 
-    app.addHook('onResponse', async (request, reply) => {
+    // Before the answer leaves, so a corrected request sent right after it finds the key free.
+    app.addHook('onSend', async (request, reply, payload) => {
       const claim = claims.get(request);
-      if (!claim || reply.statusCode < 400) return;
-      await releaseIdempotencyKey(db, claim.scope, claim.key, claim.fingerprint).catch((err: unknown) =>
-        request.log.warn({ err, key: claim.key }, 'could not free the Idempotency-Key of a failed request'),
-      );
+      if (claim && reply.statusCode >= 400) {
+        claims.delete(request);
+        await releaseIdempotencyKey(db, claim.scope, claim.key, claim.fingerprint).catch((err: unknown) =>
+          request.log.warn({ err, key: claim.key }, 'could not free the Idempotency-Key of a failed request'),
+        );
+      }
+      return payload;
     });
   },
   { name: 'idempotency', dependencies: ['auth'] },

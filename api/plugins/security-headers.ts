@@ -29,8 +29,13 @@ export default fp(
   { name: 'security-headers' },
 );
 
-/** The Swagger UI's own CSP, less `upgrade-insecure-requests`, which would break it on the local stack's plain HTTP. */
-export const swaggerUiCsp = (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, '');
+/**
+ * The Swagger UI's own CSP (`@fastify/swagger-ui`'s hashes for its scripts), with two changes: its React code sets
+ * inline styles, which need `'unsafe-inline'` for styles (scripts stay locked to the hashes), and
+ * `upgrade-insecure-requests` would break it on the local stack's plain HTTP.
+ */
+export const swaggerUiCsp = (header: string) =>
+  header.replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'").replace(/\s*upgrade-insecure-requests;?/, '');
 
 const ERRORS: Record<number, [code: string, message: string]> = {
   400: ['invalid_request', 'the request could not be parsed as HTTP'],

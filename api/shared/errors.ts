@@ -78,7 +78,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = error.validationContext;
       const issues = error.validation.flatMap((v) => {
-        const path = [context === 'body' ? '' : (context ?? ''), ...v.instancePath.split('/')].filter(Boolean);
+        // Named as a caller writes them: `params.step`, `query.limit`, `headers.idempotency-key`, body fields bare.
+        const where = context === 'body' ? '' : context === 'querystring' ? 'query' : (context ?? '');
+        const path = [where, ...v.instancePath.split('/')].filter(Boolean);
         const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
         if (keys) return unknownKeyIssues(path, keys);
         return [{ path: path.join('.'), message: v.message ?? 'is invalid' }];
