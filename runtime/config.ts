@@ -70,7 +70,7 @@ const envSchema = z.object({
   PAYMENT_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   BACKGROUND_CHECK_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   RATE_LIMIT_REDEMPTION: optionalString.pipe(rateBudget),
-  RATE_LIMIT_SIGN_UP: optionalString.pipe(rateBudget),
+  RATE_LIMIT_CREDENTIALS: optionalString.pipe(rateBudget),
   RATE_LIMIT_WEBHOOK: optionalString.pipe(rateBudget),
   RATE_LIMIT_TOKEN: optionalString.pipe(rateBudget),
   PAYLOAD_ENCRYPTION_KEYS: optionalString.pipe(
@@ -116,7 +116,7 @@ export interface Config {
   /** Overrides of the API's per-route request budgets (`api/plugins/rate-limits.ts` has the defaults). */
   rateLimits: {
     redemption?: RateBudgetSetting;
-    signUp?: RateBudgetSetting;
+    credentials?: RateBudgetSetting;
     webhook?: RateBudgetSetting;
     token?: RateBudgetSetting;
   };
@@ -161,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultSchoolId: e.DEFAULT_SCHOOL_ID,
     rateLimits: {
       ...(e.RATE_LIMIT_REDEMPTION ? { redemption: e.RATE_LIMIT_REDEMPTION } : {}),
-      ...(e.RATE_LIMIT_SIGN_UP ? { signUp: e.RATE_LIMIT_SIGN_UP } : {}),
+      ...(e.RATE_LIMIT_CREDENTIALS ? { credentials: e.RATE_LIMIT_CREDENTIALS } : {}),
       ...(e.RATE_LIMIT_WEBHOOK ? { webhook: e.RATE_LIMIT_WEBHOOK } : {}),
       ...(e.RATE_LIMIT_TOKEN ? { token: e.RATE_LIMIT_TOKEN } : {}),
     },

@@ -10,17 +10,18 @@ export interface RateBudget {
   perToken?: number;
 }
 
-export const RATE_BUDGET_NAMES = ['redemption', 'signUp', 'webhook', 'token'] as const;
+export const RATE_BUDGET_NAMES = ['redemption', 'credentials', 'webhook', 'token'] as const;
 export type RateBudgetName = (typeof RATE_BUDGET_NAMES)[number];
 export type RateLimits = Record<RateBudgetName, RateBudget>;
 
 /**
- * What one client may send a minute. Redemption and sign-up hand out tokens to callers without one, so they are the
- * tightest; providers' webhooks come from a few addresses in bursts; `token` is every other `/v1` route.
+ * What one client may send a minute. Redemption and the credential routes (sign-up, OAuth tokens) hand out tokens to
+ * callers without one, so they are the tightest; providers' webhooks come from a few addresses in bursts; `token` is
+ * every other route.
  */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   redemption: { perIp: 30 },
-  signUp: { perIp: 10 },
+  credentials: { perIp: 10 },
   webhook: { perIp: 600 },
   token: { perIp: 1200, perToken: 300 },
 };
@@ -28,7 +29,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 /** The routes with a budget of their own (`METHOD /path` as registered); adding one is one line. */
 export const RATE_LIMITED_ROUTES: Record<string, RateBudgetName> = {
   'POST /v1/enrollments': 'redemption',
-  'POST /v1/coaches': 'signUp',
+  'POST /v1/coaches': 'credentials',
+  'POST /oauth/token': 'credentials',
   'POST /v1/webhooks/payments': 'webhook',
   'POST /v1/webhooks/background-checks': 'webhook',
 };
@@ -40,8 +42,11 @@ const tokenKey = (request: FastifyRequest) =>
     .update(request.headers.authorization ?? '')
     .digest('base64url');
 
+/** Not limited: the documentation and the health probe (load balancers poll it). */
+const UNLIMITED = /^\/(docs|health)(\/|$)/;
+
 /**
- * Per-route budgets on every `/v1` route (`@fastify/rate-limit`, counted in this process): a client over its budget is
+ * Per-route budgets on every route (`@fastify/rate-limit`, counted in this process): a client over its budget is
  * answered 429 with `Retry-After` (seconds) and the product's error body, before anything else is done.
  */
 export default fp<{ limits: RateLimits }>(
@@ -49,7 +54,7 @@ export default fp<{ limits: RateLimits }>(
     await app.register(fastifyRateLimit, { global: false });
 
     app.addHook('onRoute', (route) => {
-      if (!route.url.startsWith('/v1/')) return;
+      if (UNLIMITED.test(route.url)) return;
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (methods.includes('OPTIONS')) return;
       const name = RATE_LIMITED_ROUTES[`${methods[0]} ${route.url}`] ?? 'token';

@@ -20,9 +20,10 @@ export default fp(
       // The Temporal Web UI calls the codec endpoints from its own origin (CORS).
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     });
-    // Every answer of the API is for one caller: a token (redemption, sign-up), personal data, or what a role may see.
+    // Every answer but the documentation is for one caller: a token (redemption, sign-up), personal data, or what a
+    // role may see.
     app.addHook('onSend', async (request, reply, payload) => {
-      if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
+      if (!request.url.startsWith('/docs')) reply.header('cache-control', 'no-store');
       return payload;
     });
   },

@@ -24,7 +24,7 @@ export const TEST_SECRETS = {
 /** Budgets no test reaches by accident (all of a file's requests come from one address); one test proves a 429. */
 export const TEST_RATE_LIMITS = {
   redemption: { perIp: 100_000 },
-  signUp: { perIp: 100_000 },
+  credentials: { perIp: 100_000 },
   webhook: { perIp: 100_000 },
   token: { perIp: 100_000, perToken: 100_000 },
 };
