@@ -69,6 +69,14 @@ export function zodIssues(error: ZodError, prefix = ''): FieldIssue[] {
   });
 }
 
+/** PostgreSQL cannot be reached or the pool had no connection free in time: a retry later may succeed. */
+function isDatabaseUnavailable(error: Error & { code?: string }): boolean {
+  return (
+    error.message === 'timeout exceeded when trying to connect' ||
+    ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03'].includes(error.code ?? '')
+  );
+}
+
 /**
  * One error handler: validation → 400 naming every field, known refusals → their status, anything unexpected → 500
  * with the request id and no internals (the details go to the log).
@@ -108,6 +116,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_request';
       return reply.status(status).send({ error: code, message: error.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return reply
+        .status(503)
+        .send({ error: 'database_unavailable', message: 'the database is busy or unreachable; try again shortly' });
     }
     request.log.error({ err: error }, 'unexpected error');
     return reply.status(500).send({ error: 'internal_error', message: `internal error (request ${request.id})` });
