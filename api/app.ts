@@ -13,9 +13,13 @@ import {
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { EnrollmentTimings } from '../workflows/messages';
-import { registerErrorHandler } from './errors';
+import { registerErrorHandler } from './shared/errors';
 import auditLogPlugin from './plugins/audit-log';
 import authPlugin from './plugins/auth';
+import idempotencyPlugin from './plugins/idempotency';
+import rateLimitsPlugin, { DEFAULT_RATE_LIMITS, type RateLimits } from './plugins/rate-limits';
+import securityHeadersPlugin, { clientErrorHandler, swaggerUiCsp } from './plugins/security-headers';
+import textGuardPlugin from './plugins/text-guard';
 import auditRoutes from './routes/audit';
 import codecRoutes, { DEFAULT_UI_ORIGINS } from './routes/codec';
 import enrollmentRoutes from './routes/enrollments';
@@ -44,6 +48,8 @@ export interface AppServices {
    * first workflow task is then handed to it in the start response instead of through the task queue.
    */
   eagerWorkflowStart?: boolean;
+  /** Per-route request budgets over the defaults (`DEFAULT_RATE_LIMITS`); tests raise them. */
+  rateLimits?: Partial<RateLimits>;
 }
 
 declare module 'fastify' {
@@ -72,9 +78,13 @@ export const api = fp<AppServices>(
       },
       transform: jsonSchemaTransform,
     });
-    await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: swaggerUiCsp });
+    await app.register(securityHeadersPlugin);
+    await app.register(rateLimitsPlugin, { limits: { ...DEFAULT_RATE_LIMITS, ...services.rateLimits } });
     await app.register(authPlugin, { secret: services.jwtSecret });
     await app.register(auditLogPlugin);
+    await app.register(textGuardPlugin);
+    await app.register(idempotencyPlugin);
 
     await app.register(healthRoutes);
     await app.register(
@@ -104,6 +114,7 @@ export function buildApp(services: AppServices, options: FastifyServerOptions = 
     bodyLimit: 64 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    clientErrorHandler,
     ...options,
   }).withTypeProvider<ZodTypeProvider>();
   app.register(api, services);

@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { AesGcmPayloadCodec } from '../runtime/codec';
 import type { PayloadKey } from '../runtime/secrets';
-import { registerErrorHandler } from './errors';
+import { registerErrorHandler } from './shared/errors';
 import codecRoutes from './routes/codec';
 
 export interface LocalCodecServerOptions {

@@ -44,6 +44,7 @@ export async function startApi({
       temporalUiOrigins: config.temporal.uiOrigins,
       dataConverter,
       eagerWorkflowStart: eagerWorkflowStart ?? false,
+      rateLimits: config.rateLimits,
       ...(config.temporal.workflowBundlePath
         ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } }
         : {}),

@@ -388,6 +388,17 @@ export interface AuditLogTable {
   details: JsonWithDefault<JsonObject>;
 }
 
+/** The request each Idempotency-Key was first used for (scope: the caller, the token's subject). */
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  /** sha256 of the method, path and canonical JSON body. */
+  fingerprint: string;
+  method: string;
+  path: string;
+  created_at: TimestampDefaultNow;
+}
+
 export interface Database {
   orgs: OrgsTable;
   schools: SchoolsTable;
@@ -407,6 +418,7 @@ export interface Database {
   timeline_steps: TimelineStepsTable;
   timeline_change_events: TimelineChangeEventsTable;
   audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

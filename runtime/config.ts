@@ -15,6 +15,19 @@ const optionalString = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** `perIp` or `perIp,perToken`: requests a minute. */
+const rateBudget = z
+  .string()
+  .regex(
+    /^[1-9]\d{0,6}(,[1-9]\d{0,6})?$/,
+    'must be requests a minute per IP, optionally ",per token" (e.g. 30 or 600,300)',
+  )
+  .transform((v) => {
+    const [perIp, perToken] = v.split(',').map(Number);
+    return { perIp: perIp!, ...(perToken ? { perToken } : {}) };
+  })
+  .optional();
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,6 +69,10 @@ const envSchema = z.object({
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   PAYMENT_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   BACKGROUND_CHECK_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  RATE_LIMIT_REDEMPTION: optionalString.pipe(rateBudget),
+  RATE_LIMIT_CREDENTIALS: optionalString.pipe(rateBudget),
+  RATE_LIMIT_WEBHOOK: optionalString.pipe(rateBudget),
+  RATE_LIMIT_TOKEN: optionalString.pipe(rateBudget),
   PAYLOAD_ENCRYPTION_KEYS: optionalString.pipe(
     z
       .string()
@@ -68,6 +85,10 @@ const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+export interface RateBudgetSetting {
+  perIp: number;
+  perToken?: number;
+}
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -92,6 +113,13 @@ export interface Config {
     uiOrigins: string[];
   };
   defaultSchoolId: number;
+  /** Overrides of the API's per-route request budgets (`api/plugins/rate-limits.ts` has the defaults). */
+  rateLimits: {
+    redemption?: RateBudgetSetting;
+    credentials?: RateBudgetSetting;
+    webhook?: RateBudgetSetting;
+    token?: RateBudgetSetting;
+  };
   secrets: {
     jwtSecret?: string;
     paymentWebhookSecret?: string;
@@ -131,6 +159,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ],
     },
     defaultSchoolId: e.DEFAULT_SCHOOL_ID,
+    rateLimits: {
+      ...(e.RATE_LIMIT_REDEMPTION ? { redemption: e.RATE_LIMIT_REDEMPTION } : {}),
+      ...(e.RATE_LIMIT_CREDENTIALS ? { credentials: e.RATE_LIMIT_CREDENTIALS } : {}),
+      ...(e.RATE_LIMIT_WEBHOOK ? { webhook: e.RATE_LIMIT_WEBHOOK } : {}),
+      ...(e.RATE_LIMIT_TOKEN ? { token: e.RATE_LIMIT_TOKEN } : {}),
+    },
     secrets: {
       jwtSecret: e.JWT_SECRET,
       paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET,

@@ -206,12 +206,9 @@ const commands: Record<string, Command> = {
       if (school !== undefined) query.set('schoolId', String(school));
       if (values.status) query.set('status', values.status);
       if (cursor) query.set('cursor', cursor);
-      const page: { items: ListItem[]; nextCursor: string | null } = await api.request(
-        'GET',
-        `/v1/ops/enrollments?${query}`,
-      );
+      const page: { items: ListItem[]; nextCursor?: string } = await api.request('GET', `/v1/ops/enrollments?${query}`);
       items.push(...page.items);
-      cursor = page.nextCursor;
+      cursor = page.nextCursor ?? null;
     } while (cursor && items.length < limit);
 
     if (values.json) {

@@ -2,7 +2,7 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
-import { forbidden, HttpError } from '../errors';
+import { forbidden, HttpError } from '../shared/errors';
 
 export const ROLES = ['parent', 'coach', 'ops', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,15 +1,21 @@
-import { isGrpcServiceError } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listAuditRecords } from '../../db/repositories/audit-log';
-import { badRequest, errorSchema, forbidden, notFound } from '../errors';
 import { describeChain, fetchRunChain, personalDataMasker } from '../services/workflow-history';
-
-const GRPC_NOT_FOUND = 5;
-
-const workflowParams = z.object({ workflowId: z.string().min(1).max(200) });
+import {
+  callWorkflow,
+  cursorCodec,
+  cursorQuery,
+  errorResponses,
+  forbidden,
+  invalidParameter,
+  nextCursorSchema,
+  pageLimit,
+  pageOf,
+  runId,
+  workflowParams,
+} from '../shared';
 
 const actorSchema = z.object({ role: z.string(), id: z.string() });
 const runSchema = z.object({
@@ -35,7 +41,7 @@ const historyResponse = z.object({
   revealed: z.boolean(),
   runs: z.array(runSchema),
   events: z.array(eventSchema),
-  nextCursor: z.string().optional().describe('pass as `cursor` for the next page; absent on the last page'),
+  nextCursor: nextCursorSchema,
 });
 
 const auditEntrySchema = z.object({
@@ -50,23 +56,14 @@ const auditEntrySchema = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
+const errors = errorResponses;
 
-const encodeCursor = (runId: string, eventId: number) => Buffer.from(`${runId}/${eventId}`).toString('base64url');
-function decodeCursor(cursor: string): { runId: string; eventId: number } {
-  const [runId, eventId] = Buffer.from(cursor, 'base64url').toString('utf8').split('/');
-  if (!runId || !eventId || !/^\d+$/.test(eventId)) throw badRequest('cursor is not one this API gave out');
-  return { runId, eventId: Number(eventId) };
-}
+/** The last event of a page: its run and event id. */
+const historyCursor = cursorCodec(z.strictObject({ runId, eventId: z.number().int().positive() }));
+/** The id of the last row of a page (the log is listed newest first by id). */
+const logCursor = cursorCodec(z.strictObject({ beforeId: z.number().int().positive() }));
 
-function workflowNotFound(workflowId: string) {
-  return (err: unknown): never => {
-    if (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) {
-      throw notFound(`workflow ${workflowId} not found`);
-    }
-    throw err;
-  };
-}
+const workflow = (workflowId: string) => ({ what: `workflow ${workflowId}` });
 
 /** What auditors (and, without personal data, operators) read: decoded workflow histories and the API's audit log. */
 const auditRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -86,8 +83,8 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         params: workflowParams,
         querystring: z.object({
           reveal: z.enum(['true', 'false']).default('false'),
-          limit: z.coerce.number().int().min(1).max(1000).default(200),
-          cursor: z.string().max(200).optional(),
+          limit: pageLimit(200, 1000),
+          cursor: cursorQuery,
         }),
         response: { 200: historyResponse, ...errors },
       },
@@ -97,18 +94,24 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       const reveal = request.query.reveal === 'true';
       if (reveal && request.user.role !== 'auditor') throw forbidden('only an auditor may reveal personal data');
 
-      const chain = await fetchRunChain(temporal, workflowId).catch(workflowNotFound(workflowId));
+      const chain = await callWorkflow(workflow(workflowId), () => fetchRunChain(temporal, workflowId));
       const all = await describeChain(chain, temporal.options.loadedDataConverter);
       let start = 0;
       if (request.query.cursor) {
-        const { runId, eventId } = decodeCursor(request.query.cursor);
-        const at = all.findIndex((e) => e.runId === runId && e.eventId === eventId);
-        if (at < 0) throw badRequest('cursor does not point into this history');
+        const position = historyCursor.decode(request.query.cursor);
+        const at = all.findIndex((e) => e.runId === position.runId && e.eventId === position.eventId);
+        if (at < 0) throw invalidParameter('query.cursor', 'does not point into this history');
         start = at + 1;
       }
-      const page = all.slice(start, start + request.query.limit);
-      const last = page.at(-1);
-      const hasMore = start + page.length < all.length;
+      const { page, nextCursor } = pageOf(
+        all.slice(start, start + request.query.limit + 1),
+        request.query.limit,
+        historyCursor,
+        (e) => ({
+          runId: e.runId,
+          eventId: e.eventId,
+        }),
+      );
 
       if (reveal) {
         // Logged before the data leaves; if the row cannot be written, nothing is revealed.
@@ -119,7 +122,7 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         revealed: reveal,
         runs: chain.map((c) => c.run),
         events: reveal ? page : page.map(personalDataMasker(all)),
-        ...(hasMore && last ? { nextCursor: encodeCursor(last.runId, last.eventId) } : {}),
+        ...(nextCursor ? { nextCursor } : {}),
       };
     },
   );
@@ -135,7 +138,7 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           'The `temporal workflow show --output json` shape: `Worker.runReplayHistory(…, historyFromJSON(json))` and ' +
           'Temporal tooling that reads history files accept it. The current run unless `runId` names another.',
         params: workflowParams,
-        querystring: z.object({ runId: z.string().max(100).optional() }),
+        querystring: z.object({ runId: runId.optional().describe('the current run when absent') }),
         response: {
           200: z
             .looseObject({ events: z.array(z.unknown()) })
@@ -147,8 +150,8 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { workflowId } = request.params;
       const handle = temporal.workflow.getHandle(workflowId, request.query.runId);
-      const { runId } = await handle.describe().catch(workflowNotFound(workflowId));
-      const history = await handle.fetchHistory().catch(workflowNotFound(workflowId));
+      const { runId } = await callWorkflow(workflow(workflowId), () => handle.describe());
+      const history = await callWorkflow(workflow(workflowId), () => handle.fetchHistory());
       return reply
         .type('application/json')
         .header('content-disposition', `attachment; filename="${workflowId}_${runId}.json"`)
@@ -173,14 +176,11 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           target: z.string().max(200).optional(),
           from: z.iso.datetime({ offset: true }).optional().describe('inclusive'),
           to: z.iso.datetime({ offset: true }).optional().describe('exclusive'),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          cursor: z
-            .string()
-            .regex(/^\d{1,15}$/, 'must be a cursor this API gave out')
-            .optional(),
+          limit: pageLimit(50, 500),
+          cursor: cursorQuery,
         }),
         response: {
-          200: z.object({ entries: z.array(auditEntrySchema), nextCursor: z.string().optional() }),
+          200: z.object({ entries: z.array(auditEntrySchema), nextCursor: nextCursorSchema }),
           ...errors,
         },
       },
@@ -193,7 +193,7 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         target: q.target,
         from: q.from ? new Date(q.from) : undefined,
         to: q.to ? new Date(q.to) : undefined,
-        beforeId: q.cursor ? Number(q.cursor) : undefined,
+        beforeId: q.cursor ? logCursor.decode(q.cursor).beforeId : undefined,
         limit: q.limit,
       });
       return {
@@ -208,7 +208,7 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           outcome: row.outcome,
           details: row.details,
         })),
-        ...(page.nextBeforeId !== undefined ? { nextCursor: String(page.nextBeforeId) } : {}),
+        ...(page.nextBeforeId !== undefined ? { nextCursor: logCursor.encode({ beforeId: page.nextBeforeId }) } : {}),
       };
     },
   );

@@ -3,7 +3,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { payloadFromJson, payloadToJson, transcode } from '../../runtime/codec';
-import { errorSchema, HttpError } from '../errors';
+import { errorSchema, HttpError } from '../shared';
 import type { Role } from '../plugins/auth';
 
 export interface CodecRoutesOptions {
@@ -21,9 +21,10 @@ export interface CodecRoutesOptions {
 export const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
-const payloadsSchema = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })),
-});
+const payloadList = z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }));
+// The Temporal CLI sends `{}` to encode a query without arguments: no payloads is an empty list.
+const requestSchema = z.object({ payloads: payloadList.default([]) });
+const payloadsSchema = z.object({ payloads: payloadList });
 
 /**
  * The Temporal codec-server contract (`POST /decode`, `POST /encode`, `{payloads: [{metadata, data}]}` in base64,
@@ -54,15 +55,16 @@ const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app, { cod
             direction === 'decode'
               ? 'Decrypt payloads (Temporal codec server) for the Web UI or the CLI'
               : 'Encrypt payloads (Temporal codec server)',
-          description: `Auditors and ops. The Temporal codec-server contract; \`X-Namespace\` must be "${namespace}" when sent.`,
+          description: `Auditors and ops. The Temporal codec-server contract; \`X-Namespace\` must be "${namespace}" when sent (empty means "${namespace}").`,
           headers: z.object({ 'x-namespace': z.string().optional() }),
-          body: payloadsSchema,
+          body: requestSchema,
           response: { 200: payloadsSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema },
         },
       },
       async (request) => {
-        const requested = request.headers['x-namespace'];
-        if (requested !== undefined && requested !== namespace) {
+        // The Temporal CLI sends the header empty: that is the namespace this codec serves.
+        const requested = request.headers['x-namespace'] || namespace;
+        if (requested !== namespace) {
           throw new HttpError(
             400,
             'unknown_namespace',

@@ -16,24 +16,29 @@ import {
   cancelSignal,
   consultationCompletedSignal,
   documentsVerifiedSignal,
-  ENROLLMENT_ID_PATTERN,
   progressQuery,
   submitStepUpdate,
   type Actor,
   type EnrollmentInput,
   type EnrollmentProgress,
 } from '../../workflows/messages';
-import { errorSchema, forbidden, HttpError, notFound, zodIssues } from '../errors';
 import type { TokenClaims } from '../plugins/auth';
 import { newEnrollmentId, sha256 } from '../services/invitations';
-import { toHttpError } from '../temporal-errors';
-
-const enrollmentParams = z.object({
-  id: z.string().regex(ENROLLMENT_ID_PATTERN, 'must be an enrollment id like TSA-ENROLL-20260101-ABC123'),
-});
+import {
+  actorOf,
+  callWorkflow,
+  coachIdOf,
+  enrollmentParams,
+  errorResponses,
+  errorSchema,
+  forbidden,
+  HttpError,
+  notFound,
+  stepParams,
+} from '../shared';
 
 const accepted = z.object({ accepted: z.literal(true) });
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const errors = errorResponses;
 
 /** The refusal's detail (tables, SQLSTATEs) is for operators and auditors; parents and coaches get the sentence. */
 function progressFor(claims: TokenClaims, progress: EnrollmentProgress): EnrollmentProgress {
@@ -42,14 +47,13 @@ function progressFor(claims: TokenClaims, progress: EnrollmentProgress): Enrollm
   return { ...progress, studentRecords };
 }
 
-function actorOf(claims: TokenClaims): Actor {
-  return { role: claims.role, id: claims.sub };
-}
-
 const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal } = app.services;
   const handle = (id: string) => temporal.workflow.getHandle(id);
-  const exists = (id: string) => async () => (await findEnrollment(db, id)) !== undefined;
+  const enrollment = (id: string) => ({
+    what: `enrollment ${id}`,
+    exists: async () => (await findEnrollment(db, id)) !== undefined,
+  });
 
   /** A parent sees only its own enrollment; a coach only those it invited; ops and auditors all. */
   async function authorize(request: FastifyRequest, enrollmentId: string): Promise<void> {
@@ -61,7 +65,7 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
     if (claims.role === 'coach') {
       const row = await findEnrollment(db, enrollmentId);
       if (!row) throw notFound(`enrollment ${enrollmentId} not found`);
-      if (row.coach_id !== (claims.coachId ?? claims.sub)) throw forbidden('this enrollment belongs to another coach');
+      if (row.coach_id !== coachIdOf(request)) throw forbidden('this enrollment belongs to another coach');
     }
   }
 
@@ -79,6 +83,7 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
           400: errorSchema,
           404: errorSchema,
           410: errorSchema,
+          429: errorSchema,
         },
       },
     },
@@ -149,10 +154,9 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { id } = request.params;
       await authorize(request, id);
-      return handle(id)
-        .query(progressQuery)
-        .then((progress) => progressFor(request.user, progress))
-        .catch((err) => toHttpError(err, `enrollment ${id}`, exists(id)));
+      return callWorkflow(enrollment(id), () => handle(id).query(progressQuery)).then((progress) =>
+        progressFor(request.user, progress),
+      );
     },
   );
 
@@ -165,7 +169,7 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Submit (or correct) one step; answers with the new progress',
         description:
           'Steps complete in order. Bodies: 1 {guardian, address}, 2 {sportInterests, gradeLevel, expectedStartDate, previousSchool?}, 3 {scheduledAt}, 4 {firstName, middleName?, lastName, birthDate, sex, hispanicLatinoEthnicity, races}, 5 {documents}, 6 {paymentReference, amountCents}. An `Idempotency-Key` header makes a retried submission count once.',
-        params: enrollmentParams.extend({ step: z.coerce.number().int().min(1).max(6) }),
+        params: stepParams,
         headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
         body: z.record(z.string(), z.unknown()),
         response: { 200: progressSchema, ...errors },
@@ -175,25 +179,14 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
       const { id } = request.params;
       const step = request.params.step as StepNumber;
       await authorize(request, id);
-      const parsed = stepPayloadSchemas[step].safeParse(request.body);
-      if (!parsed.success) {
-        const issues = zodIssues(parsed.error);
-        throw new HttpError(
-          400,
-          'invalid_request',
-          `step ${step}: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`,
-          issues,
-        );
-      }
-      const submission = { step, data: parsed.data } as StepSubmission;
+      const submission = { step, data: stepPayloadSchemas[step].parse(request.body) } as StepSubmission;
       const updateId = request.headers['idempotency-key'];
-      return handle(id)
-        .executeUpdate(submitStepUpdate, {
-          args: [{ ...submission, actor: actorOf(request.user) }],
+      return callWorkflow(enrollment(id), () =>
+        handle(id).executeUpdate(submitStepUpdate, {
+          args: [{ ...submission, actor: actorOf(request) }],
           ...(updateId ? { updateId: `${id}:${updateId}` } : {}),
-        })
-        .then((progress) => progressFor(request.user, progress))
-        .catch((err) => toHttpError(err, `enrollment ${id}`, exists(id)));
+        }),
+      ).then((progress) => progressFor(request.user, progress));
     },
   );
 
@@ -219,9 +212,7 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
       async (request, reply) => {
         const { id } = request.params;
         await authorize(request, id);
-        await send(id, request.body as z.infer<B>, actorOf(request.user)).catch((err) =>
-          toHttpError(err, `enrollment ${id}`, exists(id)),
-        );
+        await callWorkflow(enrollment(id), () => send(id, request.body as z.infer<B>, actorOf(request)));
         return reply.status(202).send({ accepted: true as const });
       },
     );

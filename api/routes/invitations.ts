@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { insertInvitation } from '../../db/repositories/invitations';
-import { badRequest, errorSchema } from '../errors';
 import { invitationToken, randomCode, sha256 } from '../services/invitations';
+import { badRequest, coachIdOf, errorResponses } from '../shared';
 
 const createInvitationBody = z.strictObject({
   parentEmail: z.email(),
@@ -29,16 +29,17 @@ const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
         description: 'Send an `Idempotency-Key` header to make a retried request return the same invitation.',
         headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
         body: createInvitationBody,
-        response: { 201: invitationResponse, 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 201: invitationResponse, ...errorResponses },
       },
     },
     async (request, reply) => {
       const { db, jwtSecret, defaultSchoolId } = app.services;
       const claims = request.user;
-      if (claims.role === 'coach' && request.body.coachId && request.body.coachId !== (claims.coachId ?? claims.sub)) {
+      const ownCoachId = coachIdOf(request);
+      if (ownCoachId && request.body.coachId && request.body.coachId !== ownCoachId) {
         throw badRequest('a coach invites for itself', [{ path: 'coachId', message: 'must be your own coach id' }]);
       }
-      const coachId = claims.role === 'coach' ? (claims.coachId ?? claims.sub) : (request.body.coachId ?? null);
+      const coachId = ownCoachId ?? request.body.coachId ?? null;
       const schoolId = request.body.schoolId ?? defaultSchoolId;
       const school = await db
         .selectFrom('schools')

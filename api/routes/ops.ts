@@ -1,28 +1,37 @@
-import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findEnrollment, listEnrollments } from '../../db/repositories/enrollments';
 import { ENROLLMENT_STATUSES, STUDENT_RECORDS_STATUSES } from '../../db/schema';
 import { studentCorrectionsSchema, type StudentCorrections } from '../../workflows/enrollment-schemas';
-import { ENROLLMENT_ID_PATTERN, retryStudentRecordsSignal, type Actor } from '../../workflows/messages';
-import { badRequest, conflict, errorSchema, HttpError, notFound } from '../errors';
-import type { TokenClaims } from '../plugins/auth';
+import { retryStudentRecordsSignal, type Actor } from '../../workflows/messages';
 import { currentWorkflowBundle, replayHistory, resetWorkflow, type ResetPoint } from '../services/workflow-operations';
-import { toHttpError } from '../temporal-errors';
+import {
+  actorOf,
+  callWorkflow,
+  canonicalInt,
+  conflict,
+  cursorCodec,
+  cursorQuery,
+  cursorTimestamp,
+  enrollmentId,
+  enrollmentParams,
+  errorResponses,
+  HttpError,
+  nextCursorSchema,
+  notFound,
+  pageLimit,
+  pageOf,
+  runId,
+  workflowParams,
+} from '../shared';
 
-const GRPC = { invalidArgument: 3, notFound: 5, failedPrecondition: 9 } as const;
 const OPEN_STATUSES = ['in_progress', 'registered', 'enrolled'] as const;
 const BATCH_CONCURRENCY = 8;
-
-const enrollmentParams = z.object({
-  id: z.string().regex(ENROLLMENT_ID_PATTERN, 'must be an enrollment id like TSA-ENROLL-20260101-ABC123'),
-});
-const workflowParams = z.object({ workflowId: z.string().min(1).max(200) });
 
 const enrollmentStatus = z.enum(ENROLLMENT_STATUSES);
 const studentRecordsStatus = z.enum(STUDENT_RECORDS_STATUSES);
 const coachId = z.string().min(1).max(100);
-const schoolId = z.coerce.number().int().positive();
+const schoolId = canonicalInt(1, Number.MAX_SAFE_INTEGER);
 
 const listItem = z.object({
   enrollmentId: z.string(),
@@ -76,20 +85,10 @@ const replayResponse = z.object({
   event: z.object({ eventId: z.number().int(), type: z.string() }).optional(),
 });
 
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const errors = errorResponses;
 
-interface Cursor {
-  updatedAt: string;
-  enrollmentId: string;
-}
-const encodeCursor = (c: Cursor) => Buffer.from(`${c.updatedAt}|${c.enrollmentId}`).toString('base64url');
-function decodeCursor(cursor: string): Cursor {
-  const [updatedAt, enrollmentId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!updatedAt || !enrollmentId || Number.isNaN(Date.parse(updatedAt)) || !ENROLLMENT_ID_PATTERN.test(enrollmentId)) {
-    throw badRequest('cursor: is not a cursor this API gave out');
-  }
-  return { updatedAt, enrollmentId };
-}
+/** The (updated_at, enrollment_id) of a page's last row: the keyset the projection is listed by. */
+const listCursor = cursorCodec(z.strictObject({ updatedAt: cursorTimestamp, enrollmentId }));
 
 interface BatchResult {
   enrollmentId: string;
@@ -97,24 +96,10 @@ interface BatchResult {
   error?: string;
 }
 
-const actorOf = (claims: TokenClaims): Actor => ({ role: 'ops', id: claims.sub });
-
 /** `{}` corrects nothing: sent on, it would rewrite a record set that is already right. */
 const nonEmpty = (c: StudentCorrections | undefined) => (c && Object.keys(c).length > 0 ? c : undefined);
 
-/** Temporal's refusals (unknown workflow or run, bad reset point, nothing to reset) as the caller should see them. */
-function workflowError(workflowId: string) {
-  return (err: unknown): never => {
-    if (err instanceof WorkflowNotFoundError) throw notFound(`workflow ${workflowId} not found`);
-    if (isGrpcServiceError(err)) {
-      const message = err.details ?? err.message;
-      if (err.code === GRPC.notFound) throw notFound(`workflow ${workflowId} not found`);
-      if (err.code === GRPC.invalidArgument) throw badRequest(message);
-      if (err.code === GRPC.failedPrecondition) throw conflict('reset_refused', message);
-    }
-    throw err;
-  };
-}
+const workflow = (workflowId: string) => ({ what: `workflow ${workflowId}`, refusedCode: 'reset_refused' });
 
 /** What operators use to keep enrollments moving: failed record sets, retries, resets and replays. */
 const opsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -126,10 +111,13 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
   const workflowBundle = async () => app.services.workflowBundle ?? bundleOnce();
   const onlyOps = app.requireRole('ops');
 
-  const retry = (enrollmentId: string, corrections: StudentCorrections | undefined, actor: Actor) =>
-    temporal.workflow
-      .getHandle(enrollmentId)
-      .signal(retryStudentRecordsSignal, { ...(corrections ? { corrections } : {}), actor });
+  // The projection row was found first, so a workflow that is gone has finished.
+  const retry = (id: string, corrections: StudentCorrections | undefined, actor: Actor) =>
+    callWorkflow({ what: `enrollment ${id}`, exists: async () => true }, () =>
+      temporal.workflow
+        .getHandle(id)
+        .signal(retryStudentRecordsSignal, { ...(corrections ? { corrections } : {}), actor }),
+    );
 
   app.get(
     '/ops/enrollments',
@@ -144,10 +132,10 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
           coachId: coachId.optional(),
           schoolId: schoolId.optional(),
           updatedSince: z.iso.datetime({ offset: true }).optional().describe('inclusive'),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          cursor: z.string().max(200).optional().describe('the `nextCursor` of the previous page'),
+          limit: pageLimit(50, 500),
+          cursor: cursorQuery,
         }),
-        response: { 200: z.object({ items: z.array(listItem), nextCursor: z.string().nullable() }), ...errors },
+        response: { 200: z.object({ items: z.array(listItem), nextCursor: nextCursorSchema }), ...errors },
       },
     },
     async (request) => {
@@ -158,12 +146,13 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
         coachId: q.coachId,
         schoolId: q.schoolId,
         updatedSince: q.updatedSince ? new Date(q.updatedSince) : undefined,
-        after: q.cursor ? decodeCursor(q.cursor) : undefined,
-        // One more than asked tells whether another page exists.
+        after: q.cursor ? listCursor.decode(q.cursor) : undefined,
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
+      const { page, nextCursor } = pageOf(rows, q.limit, listCursor, (row) => ({
+        updatedAt: row.updated_at_key,
+        enrollmentId: row.enrollment_id,
+      }));
       return {
         items: page.map((row) => ({
           enrollmentId: row.enrollment_id,
@@ -180,10 +169,7 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
           createdAt: row.created_at.toISOString(),
           updatedAt: row.updated_at.toISOString(),
         })),
-        nextCursor:
-          rows.length > q.limit && last
-            ? encodeCursor({ updatedAt: last.updated_at_key, enrollmentId: last.enrollment_id })
-            : null,
+        ...(nextCursor ? { nextCursor } : {}),
       };
     },
   );
@@ -213,9 +199,7 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
       const corrections = nonEmpty(request.body?.corrections);
       // Field names only: the values are personal data.
       request.auditContext.details = { correctedFields: Object.keys(corrections ?? {}) };
-      await retry(id, corrections, actorOf(request.user)).catch((err) =>
-        toHttpError(err, `enrollment ${id}`, async () => true),
-      );
+      await retry(id, corrections, actorOf(request));
       return reply.status(202).send({ accepted: true as const });
     },
   );
@@ -260,16 +244,14 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
         after = { updatedAt: last.updated_at_key, enrollmentId: last.enrollment_id };
       }
 
-      const actor = actorOf(request.user);
+      const actor = actorOf(request);
       const results: BatchResult[] = new Array(ids.length);
       let next = 0;
       const retryNext = async (): Promise<void> => {
         for (let i = next++; i < ids.length; i = next++) {
           const enrollmentId = ids[i]!;
           try {
-            await retry(enrollmentId, corrections, actor).catch((err) =>
-              toHttpError(err, `enrollment ${enrollmentId}`, async () => true),
-            );
+            await retry(enrollmentId, corrections, actor);
             results[i] = { enrollmentId, outcome: 'retried' };
           } catch (err) {
             if (!(err instanceof HttpError)) request.log.error({ err, enrollmentId }, 'batch retry failed');
@@ -319,8 +301,8 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { workflowId } = request.params;
       const { to, reason, reapplySignals } = request.body;
-      const result = await resetWorkflow(temporal, { workflowId, to: to as ResetPoint, reason, reapplySignals }).catch(
-        workflowError(workflowId),
+      const result = await callWorkflow(workflow(workflowId), () =>
+        resetWorkflow(temporal, { workflowId, to: to as ResetPoint, reason, reapplySignals }),
       );
       request.auditContext.details = {
         reason,
@@ -343,18 +325,17 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
           'Answers whether the current code would make the same decisions the recorded run made; when not, the ' +
           'SDK’s message names the event where they part. Changes nothing.',
         params: workflowParams,
-        querystring: z.object({ runId: z.string().max(100).optional().describe('the current run when absent') }),
+        querystring: z.object({ runId: runId.optional().describe('the current run when absent') }),
         response: { 200: replayResponse, ...errors },
       },
     },
     async (request) => {
       const { workflowId } = request.params;
       const handle = temporal.workflow.getHandle(workflowId, request.query.runId);
-      const { runId } = await handle.describe().catch(workflowError(workflowId));
-      const history = await temporal.workflow
-        .getHandle(workflowId, runId)
-        .fetchHistory()
-        .catch(workflowError(workflowId));
+      const { runId } = await callWorkflow(workflow(workflowId), () => handle.describe());
+      const history = await callWorkflow(workflow(workflowId), () =>
+        temporal.workflow.getHandle(workflowId, runId).fetchHistory(),
+      );
       const result = await replayHistory(history, workflowId, {
         workflowBundle: await workflowBundle(),
         dataConverter,

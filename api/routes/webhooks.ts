@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { findEnrollment } from '../../db/repositories/enrollments';
 import { paymentConfirmationSchema } from '../../workflows/enrollment-schemas';
 import { paymentConfirmedSignal } from '../../workflows/messages';
-import { errorSchema, HttpError, notFound, zodIssues } from '../errors';
-import { toHttpError } from '../temporal-errors';
+import { callWorkflow, errorResponses, HttpError, notFound } from '../shared';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -42,13 +41,7 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
         security: [],
         headers: z.object({ 'x-signature': z.string().optional() }),
         body: z.unknown(),
-        response: {
-          202: z.object({ accepted: z.literal(true) }),
-          400: errorSchema,
-          401: errorSchema,
-          404: errorSchema,
-          409: errorSchema,
-        },
+        response: { 202: z.object({ accepted: z.literal(true) }), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -56,18 +49,13 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!request.rawBody || !verifySignature(paymentWebhookSecret, request.rawBody, request.headers['x-signature'])) {
         throw new HttpError(401, 'bad_signature', 'X-Signature does not match the body');
       }
-      const parsed = paymentConfirmationSchema.safeParse(request.body);
-      if (!parsed.success) {
-        const issues = zodIssues(parsed.error);
-        throw new HttpError(400, 'invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
-      }
-      const { enrollmentId, ...payment } = parsed.data;
-      const exists = async () => (await findEnrollment(db, enrollmentId)) !== undefined;
-      if (!(await exists())) throw notFound(`enrollment ${enrollmentId} not found`);
-      await temporal.workflow
-        .getHandle(enrollmentId)
-        .signal(paymentConfirmedSignal, { ...payment, actor: { role: 'payment_provider', id: 'payments' } })
-        .catch((err) => toHttpError(err, `enrollment ${enrollmentId}`, exists));
+      const { enrollmentId, ...payment } = paymentConfirmationSchema.parse(request.body);
+      if (!(await findEnrollment(db, enrollmentId))) throw notFound(`enrollment ${enrollmentId} not found`);
+      await callWorkflow({ what: `enrollment ${enrollmentId}`, exists: async () => true }, () =>
+        temporal.workflow
+          .getHandle(enrollmentId)
+          .signal(paymentConfirmedSignal, { ...payment, actor: { role: 'payment_provider', id: 'payments' } }),
+      );
       return reply.status(202).send({ accepted: true as const });
     },
   );

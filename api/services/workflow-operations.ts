@@ -5,7 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, ReplayError, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { workflowBundleOptions } from '../../runtime/workflow-bundle';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { badRequest } from '../errors';
+import { badRequest } from '../shared/errors';
 import { eventTypeName } from './workflow-history';
 
 type History = temporal.api.history.v1.IHistory;

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AuditLogEntry, Database, JsonObject } from '../schema';
+import { storableText } from '../../domain/safe-text';
+import type { AuditLogEntry, Database, JsonObject, JsonValue } from '../schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -16,18 +17,52 @@ export interface AuditRecord {
   details?: JsonObject;
 }
 
+/**
+ * The record as PostgreSQL accepts it: whatever a request carried is kept, with NUL and lone surrogates escaped
+ * (`storableText`), and `details.escaped` lists the fields that were rewritten so a reader knows to unescape them.
+ */
+export function storableAuditRecord(record: AuditRecord): AuditRecord {
+  const escaped: string[] = [];
+  const text = (value: string, field: string) => {
+    const stored = storableText(value);
+    if (stored.escaped) escaped.push(field);
+    return stored.text;
+  };
+  const json = (value: JsonValue, field: string): JsonValue => {
+    if (typeof value === 'string') return text(value, field);
+    if (Array.isArray(value)) return value.map((v, i) => json(v, `${field}.${i}`));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [text(k, `${field}.${k}`), json(v, `${field}.${k}`)]),
+      );
+    }
+    return value;
+  };
+  const stored: AuditRecord = {
+    actor: text(record.actor, 'actor'),
+    role: text(record.role, 'role'),
+    action: text(record.action, 'action'),
+    target: record.target === null ? null : text(record.target, 'target'),
+    requestId: text(record.requestId, 'requestId'),
+    outcome: text(record.outcome, 'outcome'),
+    details: json(record.details ?? {}, 'details') as JsonObject,
+  };
+  return escaped.length > 0 ? { ...stored, details: { ...stored.details, escaped } } : stored;
+}
+
 /** Appends one row; the table refuses updates and deletes, so this is the only way in. */
 export async function appendAuditRecord(db: Db, record: AuditRecord): Promise<AuditLogEntry> {
+  const row = storableAuditRecord(record);
   return db
     .insertInto('audit_log')
     .values({
-      actor: record.actor,
-      role: record.role,
-      action: record.action,
-      target: record.target,
-      request_id: record.requestId,
-      outcome: record.outcome,
-      details: JSON.stringify(record.details ?? {}),
+      actor: row.actor,
+      role: row.role,
+      action: row.action,
+      target: row.target,
+      request_id: row.requestId,
+      outcome: row.outcome,
+      details: JSON.stringify(row.details ?? {}),
     })
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -40,6 +40,7 @@ const EXPECTED_TABLES = [
   'timeline_change_events',
   'notifications',
   'audit_log',
+  'idempotency_keys',
 ];
 
 describe('migrations', () => {

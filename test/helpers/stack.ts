@@ -21,6 +21,14 @@ export const TEST_SECRETS = {
   ] as PayloadKey[],
 };
 
+/** Budgets no test reaches by accident (all of a file's requests come from one address); one test proves a 429. */
+export const TEST_RATE_LIMITS = {
+  redemption: { perIp: 100_000 },
+  credentials: { perIp: 100_000 },
+  webhook: { perIp: 100_000 },
+  token: { perIp: 100_000, perToken: 100_000 },
+};
+
 export interface TestStack {
   app: FastifyInstance;
   db: Kysely<Database>;
@@ -62,6 +70,7 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
     dataConverter,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     eagerWorkflowStart: true,
+    rateLimits: TEST_RATE_LIMITS,
   });
   await app.ready();
 
