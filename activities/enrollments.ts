@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { EnrollmentRow, StudentRecordSetInput } from '../domain/enrollment';
-import { lockEnrollmentRow, updateEnrollmentRow } from '../db/repositories/enrollments';
+import { lockEnrollmentRow, updateEnrollmentRow, upsertEnrollmentRow } from '../db/repositories/enrollments';
 import { queueOutboxMessage, type OutboxMessage } from '../db/repositories/notifications';
 import {
   findStudentUniqueId,
@@ -64,18 +64,15 @@ export function createEnrollmentActivities({ db }: { db: Kysely<Database> }) {
   return {
     /**
      * Writes the student record set (when given) and the `enrollments` row in one transaction. The row is locked first
-     * and a write carrying an older version than the stored one changes nothing, so an attempt that outlived its
+     * (a row alone is one conditional statement) and a write carrying an older version than the stored one changes
+     * nothing, so an attempt that outlived its
      * timeout can never overwrite what a newer one wrote. A data problem fails for good (the workflow waits for an
      * operator); anything else (the database being away) is thrown as is and retried.
      */
     async persistEnrollment({ recordSet, row }: PersistEnrollmentInput): Promise<PersistedEnrollment> {
+      if (!recordSet) return { written: await upsertEnrollmentRow(db, row) };
       return db.transaction().execute(async (trx) => {
-        const storedVersion = await lockEnrollmentRow(trx, row);
-        const written = storedVersion < row.version;
-        if (!recordSet) {
-          if (written) await updateEnrollmentRow(trx, row);
-          return { written };
-        }
+        const written = (await lockEnrollmentRow(trx, row)) < row.version;
         const studentUniqueId = written
           ? (await writeRecordSetOrRefuse(trx, recordSet)).studentUniqueId
           : ((await findStudentUniqueId(trx, row.enrollmentId)) ?? recordSet.studentUniqueId);

@@ -4,17 +4,64 @@ import type { Database } from '../schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+function toColumns(p: EnrollmentRow) {
+  return {
+    enrollment_id: p.enrollmentId,
+    invitation_id: p.invitationId,
+    coach_id: p.coachId,
+    school_id: p.schoolId,
+    status: p.status,
+    current_step: p.currentStep,
+    student_unique_id: p.studentUniqueId,
+    student_records_status: p.studentRecordsStatus,
+    student_records_error: p.studentRecordsError,
+    student_records_attempts: p.studentRecordsAttempts,
+    projection_version: p.version,
+  };
+}
+
 /**
- * Makes sure the enrollment's row exists and locks it for the caller's transaction; returns the version it holds. The
- * insert waits for a concurrent one instead of failing, so two writers never race on an absent row.
+ * Writes the row unless the stored one carries this version or a newer one, in one statement (the conditional update
+ * takes the row lock itself). Returns whether it wrote.
+ */
+export async function upsertEnrollmentRow(db: Db, p: EnrollmentRow): Promise<boolean> {
+  const written = await db
+    .insertInto('enrollments')
+    .values(toColumns(p))
+    .onConflict((oc) =>
+      oc
+        .column('enrollment_id')
+        .doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          current_step: eb.ref('excluded.current_step'),
+          student_unique_id: eb.ref('excluded.student_unique_id'),
+          student_records_status: eb.ref('excluded.student_records_status'),
+          student_records_error: eb.ref('excluded.student_records_error'),
+          student_records_attempts: eb.ref('excluded.student_records_attempts'),
+          projection_version: eb.ref('excluded.projection_version'),
+          updated_at: new Date(),
+        }))
+        .where('enrollments.projection_version', '<', p.version),
+    )
+    .returning('enrollment_id')
+    .executeTakeFirst();
+  return written !== undefined;
+}
+
+/**
+ * Locks the enrollment's row for the caller's transaction (creating it, at version 0, if absent) and returns the
+ * version it holds, in one statement: a concurrent writer waits for this transaction instead of racing it.
  */
 export async function lockEnrollmentRow(db: Transaction<Database>, p: EnrollmentRow): Promise<number> {
-  await insertEnrollmentIfAbsent(db, p);
   const { projection_version } = await db
-    .selectFrom('enrollments')
-    .select('projection_version')
-    .where('enrollment_id', '=', p.enrollmentId)
-    .forUpdate()
+    .insertInto('enrollments')
+    .values({ ...toColumns(p), projection_version: 0 })
+    .onConflict((oc) =>
+      oc
+        .column('enrollment_id')
+        .doUpdateSet((eb) => ({ projection_version: eb.ref('enrollments.projection_version') })),
+    )
+    .returning('projection_version')
     .executeTakeFirstOrThrow();
   return Number(projection_version);
 }
