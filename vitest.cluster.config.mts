@@ -10,7 +10,9 @@ export default defineConfig({
       'test/api/**/*.test.ts',
       'test/faults/**/*.test.ts',
       'test/workflows/histories.test.ts',
+      // *.cluster.ts only here; *.test.ts in both suites (the same assertions on both shapes).
       'test/cluster/**/*.cluster.ts',
+      'test/cluster/**/*.test.ts',
     ],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup.ts'],
