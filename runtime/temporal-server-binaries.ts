@@ -76,8 +76,8 @@ export async function buildTemporalServerBinaries(
   fs.mkdirSync(staging, { recursive: true });
   log(`Building the Temporal server ${TEMPORAL_SERVER_VERSION} and its SQL tool with Go into ${target}.`);
   log(
-    'This happens once per machine: about 2 minutes on 2 cores when the CLI build has already downloaded the ' +
-      'modules, longer otherwise. Later runs reuse it.',
+    'This happens once per machine: about 3 minutes on 2 cores once the CLI build has downloaded the modules, ' +
+      'longer otherwise. Later runs reuse it.',
   );
   const started = Date.now();
   const goEnv = { ...env, GOBIN: staging, CGO_ENABLED: env.CGO_ENABLED ?? '0' };
