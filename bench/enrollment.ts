@@ -121,7 +121,11 @@ async function main(): Promise<void> {
       : 'starting Temporal dev server and PostgreSQL…',
   );
   const temporal = existingServer ? { address: existingServer, stop: async () => {} } : await startDevServer();
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: 55439, database: 'bench' });
+  const postgres = await startEmbeddedPostgres({
+    dataDir: path.join(tmp, 'pg'),
+    port: Number(process.env.EMBEDDED_POSTGRES_PORT ?? 55439),
+    database: 'bench',
+  });
   const db = createDb(postgres.url, { max: 10 });
   await migrateToLatest(db);
 

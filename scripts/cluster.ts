@@ -99,7 +99,7 @@ async function main(): Promise<void> {
         `  Temporal      ${temporal.address}   process ${temporal.pid()}, ${HISTORY_SHARDS} history shards, SQL visibility, log ${temporal.logFile}`,
         `  PostgreSQL    ${postgres.embedded ? `embedded, data in ${path.join(dataDir, 'postgres')}` : 'DATABASE_URL'}: the app's database and temporal, temporal_visibility`,
         `  secrets       ${envFile} (NODE_ENV=production: nothing is generated)`,
-        `  Ops token     node --env-file=.env --import tsx scripts/token.ts --role ops`,
+        `  Ops token     npx tsx --env-file=.env scripts/token.ts --role ops`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
