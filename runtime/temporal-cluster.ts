@@ -113,7 +113,10 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     fs.closeSync(out);
     child = started;
     exited = new Promise((resolve) => started.once('exit', () => resolve()));
-    await waitUntilServing(address, namespace, started, logFile);
+    await waitUntilServing(address, namespace, started, logFile).catch(async (err: Error) => {
+      await kill(); // a server that never served would otherwise outlive this process
+      throw err;
+    });
   };
   const kill = async () => {
     child?.kill('SIGKILL');
