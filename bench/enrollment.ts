@@ -1,5 +1,8 @@
 /**
- * `npm run bench [-- --n 200 --concurrency 1,5,20 --open 1000]`
+ * `npm run bench [-- --n 200 --concurrency 1,5,20 --open 1000 --temporal-address HOST:PORT]`
+ *
+ * `--temporal-address`: an existing Temporal server (e.g. `npm run cluster`'s) instead of a dev server of its own; its
+ * custom search attributes are registered when missing, and its CPU is not counted (it is not this process's child).
  *
  * Drives N full enrollments through the HTTP API at each concurrency against the Temporal dev server and
  * PostgreSQL, and in the same run the engine floor: a no-op workflow with the same number of updates and one
@@ -24,7 +27,7 @@ import { migrateToLatest } from '../db/migrate';
 import { createDataConverter } from '../runtime/codec';
 import { startEmbeddedPostgres } from '../runtime/postgres';
 import { parsePayloadKeys } from '../runtime/secrets';
-import { startDevServer } from '../runtime/temporal-server';
+import { ensureSearchAttributes, startDevServer } from '../runtime/temporal-server';
 import { workflowBundleOptions } from '../runtime/workflow-bundle';
 import type { EnrollmentProgress } from '../workflows/messages';
 import { createWorker } from '../worker';
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '1,5,20' },
     open: { type: 'string', default: '1000' },
     profile: { type: 'boolean', default: false },
+    'temporal-address': { type: 'string' },
   },
 });
 const N = Number(args.n);
@@ -110,14 +114,24 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsa-bench-'));
   fs.chmodSync(tmp, 0o755);
-  console.error('starting Temporal dev server and PostgreSQL…');
-  const temporal = await startDevServer();
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: 55439, database: 'bench' });
+  const existingServer = args['temporal-address'];
+  console.error(
+    existingServer
+      ? `Temporal at ${existingServer}; starting PostgreSQL…`
+      : 'starting Temporal dev server and PostgreSQL…',
+  );
+  const temporal = existingServer ? { address: existingServer, stop: async () => {} } : await startDevServer();
+  const postgres = await startEmbeddedPostgres({
+    dataDir: path.join(tmp, 'pg'),
+    port: Number(process.env.EMBEDDED_POSTGRES_PORT ?? 55439),
+    database: 'bench',
+  });
   const db = createDb(postgres.url, { max: 10 });
   await migrateToLatest(db);
 
   const dataConverter = createDataConverter(secrets.payloadKeys);
   const native = await NativeConnection.connect({ address: temporal.address });
+  if (existingServer) await ensureSearchAttributes(native, 'default');
   const client = new Client({ connection: native, dataConverter });
   const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: quiet });
   const bundlePath = path.join(tmp, 'workflow-bundle.js');

@@ -55,6 +55,9 @@ const envSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(50),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_MEMBERSHIP_PORT: port
+    .max(32761, 'must be at most 32761 (Temporal keeps membership ports in a smallint)')
+    .default(6933),
   CODEC_PORT: port.default(8234),
   TEMPORAL_UI_ORIGIN: optionalString.pipe(
     z
@@ -107,6 +110,8 @@ export interface Config {
     maxCachedWorkflows: number;
     port: number;
     uiPort: number;
+    /** `npm run cluster`: the first of the server's membership ports (it uses this one and the next 6). */
+    membershipPort: number;
     /** Loopback-only port of the development codec server the local Web UI calls. */
     codecPort: number;
     /** Browser origins of the Temporal Web UI allowed to call the codec endpoints (CORS). */
@@ -152,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      membershipPort: e.TEMPORAL_MEMBERSHIP_PORT,
       codecPort: e.CODEC_PORT,
       uiOrigins: e.TEMPORAL_UI_ORIGIN?.split(',') ?? [
         `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,

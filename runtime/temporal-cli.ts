@@ -12,7 +12,7 @@ export function temporalCliCacheDir(env: NodeJS.ProcessEnv = process.env): strin
   return path.join(cacheHome, 'tsa-enrollment', `temporal-${TEMPORAL_CLI_VERSION}`);
 }
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();
@@ -43,7 +43,7 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): CliLocati
   return undefined;
 }
 
-function goBinary(env: NodeJS.ProcessEnv): string | undefined {
+export function goBinary(env: NodeJS.ProcessEnv): string | undefined {
   return findOnPath('go', env) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 

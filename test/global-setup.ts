@@ -8,6 +8,7 @@ import { createDb } from '../db';
 import { migrateToLatest } from '../db/migrate';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../runtime/postgres';
 import { startDevServer } from '../runtime/temporal-server';
+import { startTestCluster } from './cluster/temporal-cluster';
 import { freePort } from './helpers/ports';
 
 declare module 'vitest' {
@@ -29,9 +30,13 @@ export default async function setup(project: TestProject) {
   fs.chmodSync(tmpDir, 0o755);
   const log = (line: string) => console.error(`[global-setup] ${line}`);
 
+  const testPostgres = startTestPostgres(tmpDir);
   const [temporal, postgres, bundle] = await Promise.all([
-    startDevServer({ log }),
-    startTestPostgres(tmpDir),
+    // TEST_TEMPORAL=cluster (`npm run test:cluster`): the production shape's server, on the run's PostgreSQL.
+    temporalShape() === 'cluster'
+      ? testPostgres.then((pg) => startTestCluster({ postgresUrl: pg.url, dataDir: tmpDir, name: 'cluster', log }))
+      : startDevServer({ log }),
+    testPostgres,
     bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger }),
   ]);
   const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');
@@ -47,10 +52,17 @@ export default async function setup(project: TestProject) {
   project.provide('tmpDir', tmpDir);
 
   return async () => {
-    await temporal.stop();
+    await ('close' in temporal ? temporal.close() : temporal.stop());
     await postgres.stop();
     fs.rmSync(tmpDir, { recursive: true, force: true });
   };
+}
+
+/** `dev` (the default): the Temporal CLI's dev server; `cluster`: `temporal-server` on PostgreSQL, as production. */
+function temporalShape(): 'dev' | 'cluster' {
+  const shape = process.env.TEST_TEMPORAL ?? 'dev';
+  if (shape !== 'dev' && shape !== 'cluster') throw new Error(`TEST_TEMPORAL=${shape}: must be dev or cluster`);
+  return shape;
 }
 
 async function startTestPostgres(tmpDir: string): Promise<RunningPostgres> {

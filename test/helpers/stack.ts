@@ -45,6 +45,8 @@ export interface TestStack {
 export interface TestStackOptions {
   /** Another database (e.g. one this test stops and starts); the run's shared database otherwise. */
   databaseUrl?: string;
+  /** Another Temporal server (e.g. one this test kills and restarts); the run's shared server otherwise. */
+  temporalAddress?: string;
   enrollmentTimings?: EnrollmentTimings;
   startWorker?: boolean;
 }
@@ -52,7 +54,7 @@ export interface TestStackOptions {
 /** The product as one test file sees it: the API on its own task queue, a worker for it, the shared server. */
 export async function createTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
-  const address = inject('temporalAddress');
+  const address = options.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomUUID()}`;
   const db = createDb(databaseUrl, { max: 10 });
   const dataConverter = createDataConverter(TEST_SECRETS.payloadKeys);
