@@ -255,3 +255,177 @@ describe('OneRoster authorisation', () => {
     expect(rows[0]).toMatchObject({ role: 'api_client', outcome: '200' });
   });
 });
+
+const codeMinor = (body: { imsx_CodeMinor: { imsx_codeMinorField: { imsx_codeMinorFieldValue: string }[] } }) =>
+  body.imsx_CodeMinor.imsx_codeMinorField[0]!.imsx_codeMinorFieldValue;
+
+describe('OneRoster paging', () => {
+  let own: Awaited<ReturnType<typeof createSchool>>;
+  let ids: string[];
+  const students = (query: string) => get(`/schools/${own.orgSourcedId}/students?${query}`);
+
+  beforeAll(async () => {
+    own = await createSchool(stack.db);
+    ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await writeStudent(stack.db, own.schoolId)).studentSourcedId);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=-1', 'limit'],
+    ['limit=ten', 'limit'],
+    ['limit=1e2', 'limit'],
+    ['limit=2.5', 'limit'],
+    ['limit=2&limit=3', 'limit'],
+    ['offset=-1', 'offset'],
+    ['offset=abc', 'offset'],
+    ['orderBy=up', 'orderBy'],
+    ['page=2', 'page'],
+  ])('refuses %s with 400 invaliddata naming %s', async (query, name) => {
+    const res = await students(query);
+    expect(res.statusCode).toBe(400);
+    expectValid(oneRosterEnvelopes.statusInfo, res.json());
+    expect(codeMinor(res.json())).toBe('invaliddata');
+    expect(res.json().imsx_description).toContain(name);
+  });
+
+  it('clamps an oversized limit to 1000 and says so in the Link header', async () => {
+    const res = await students('limit=100000');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().users).toHaveLength(5);
+    expect(res.headers.link).toContain('limit=1000');
+  });
+
+  it('answers first and second pages, Link and X-Total-Count, and an empty page past the end', async () => {
+    const first = await students('limit=2');
+    const second = await students('limit=2&offset=2');
+    expect(first.json().users.map((u: { sourcedId: string }) => u.sourcedId)).toEqual(ids.slice(0, 2));
+    expect(second.json().users.map((u: { sourcedId: string }) => u.sourcedId)).toEqual(ids.slice(2, 4));
+    expect(second.headers['x-total-count']).toBe('5');
+    const link = String(second.headers.link);
+    expect(link).toMatch(/offset=0>; rel="first"/);
+    expect(link).toMatch(/offset=0>; rel="prev"/);
+    expect(link).toMatch(/offset=4>; rel="next"/);
+    expect(link).toMatch(/offset=4>; rel="last"/);
+
+    const past = await students('limit=2&offset=50');
+    expect(past.statusCode).toBe(200);
+    expect(past.json()).toEqual({ users: [] });
+    expect(past.headers['x-total-count']).toBe('5');
+  });
+
+  it('returns every record exactly once when paging while records are added', async () => {
+    const school = await createSchool(stack.db);
+    const before: string[] = [];
+    for (let i = 0; i < 4; i++) before.push((await writeStudent(stack.db, school.schoolId)).studentSourcedId);
+    const added: string[] = [];
+    const seen = await walk(`/schools/${school.orgSourcedId}/students`, 2, async () => {
+      added.push((await writeStudent(stack.db, school.schoolId)).studentSourcedId);
+    });
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.slice(0, 4)).toEqual(before);
+    for (const id of before) expect(seen).toContain(id);
+  });
+
+  it('sorts by a field in either order and refuses an unknown sort field', async () => {
+    const school = await createSchool(stack.db);
+    for (const lastName of ['Bravo', 'Alpha', 'Charlie']) await writeStudent(stack.db, school.schoolId, { lastName });
+    const desc = await get(`/schools/${school.orgSourcedId}/students?sort=familyName&orderBy=desc`);
+    expect(desc.json().users.map((u: { familyName: string }) => u.familyName)).toEqual(['Charlie', 'Bravo', 'Alpha']);
+    const asc = await get(`/schools/${school.orgSourcedId}/students?sort=familyName`);
+    expect(asc.json().users.map((u: { familyName: string }) => u.familyName)).toEqual(['Alpha', 'Bravo', 'Charlie']);
+    const bad = await students('sort=shoeSize');
+    expect(bad.statusCode).toBe(400);
+    expect(codeMinor(bad.json())).toBe('invalid_selection_field');
+  });
+
+  it('selects fields, and refuses an unknown one with invalid_selection_field', async () => {
+    const res = await students('fields=sourcedId,familyName&limit=1');
+    expect(res.json().users[0]).toEqual({ sourcedId: ids[0], familyName: 'Lopez' });
+    const one = await get(`/users/${ids[0]}?fields=givenName`);
+    expect(one.json()).toEqual({ user: { givenName: 'Sofia' } });
+    const bad = await students('fields=sourcedId,favouriteColour');
+    expect(bad.statusCode).toBe(400);
+    expectValid(oneRosterEnvelopes.statusInfo, bad.json());
+    expect(codeMinor(bad.json())).toBe('invalid_selection_field');
+  });
+});
+
+describe('OneRoster filter', () => {
+  let own: Awaited<ReturnType<typeof createSchool>>;
+  const names = ['Okafor', 'Tokarev', "O'Neil", "Robert'); DROP TABLE users;--", '100%_Real', 'okapi'];
+  const byName: Record<string, string> = {};
+  const filtered = async (filter: string) => {
+    const res = await get(`/schools/${own.orgSourcedId}/students?filter=${encodeURIComponent(filter)}&sort=familyName`);
+    expect(res.statusCode, res.body).toBe(200);
+    expectValid(oneRosterEnvelopes.userSet, res.json());
+    return (res.json().users as { familyName: string }[]).map((u) => u.familyName);
+  };
+
+  beforeAll(async () => {
+    own = await createSchool(stack.db);
+    for (const lastName of names)
+      byName[lastName] = (await writeStudent(stack.db, own.schoolId, { lastName })).studentSourcedId;
+  });
+
+  it('applies each comparison operator', async () => {
+    expect(await filtered("familyName='Okafor'")).toEqual(['Okafor']);
+    expect(await filtered("familyName!='Okafor'")).not.toContain('Okafor');
+    expect((await filtered("familyName!='Okafor'")).length).toBe(names.length - 1);
+    const sorted = [...names].sort((a, b) => (a < b ? -1 : 1));
+    const collated = await filtered("familyName>=''");
+    expect(collated).toHaveLength(names.length);
+    const pivot = collated[2]!;
+    expect(await filtered(`familyName>'${pivot.replace(/'/g, "''")}'`)).toEqual(collated.slice(3));
+    expect(await filtered(`familyName>='${pivot.replace(/'/g, "''")}'`)).toEqual(collated.slice(2));
+    expect(await filtered(`familyName<'${pivot.replace(/'/g, "''")}'`)).toEqual(collated.slice(0, 2));
+    expect(await filtered(`familyName<='${pivot.replace(/'/g, "''")}'`)).toEqual(collated.slice(0, 3));
+    expect(sorted).toHaveLength(collated.length);
+  });
+
+  it('matches ~ as contains, case-insensitively, with % and _ taken literally', async () => {
+    expect(await filtered("familyName~'oka'")).toEqual(expect.arrayContaining(['Okafor', 'okapi', 'Tokarev']));
+    expect((await filtered("familyName~'oka'")).length).toBe(3);
+    expect(await filtered("familyName~'%_'")).toEqual(['100%_Real']);
+    expect(await filtered("familyName~'_'")).toEqual(['100%_Real']);
+  });
+
+  it('combines predicates with AND and OR (AND binds tighter)', async () => {
+    expect(await filtered("status='active' AND familyName~'oka'")).toHaveLength(3);
+    expect(await filtered("familyName='Okafor' OR familyName='okapi'")).toEqual(['Okafor', 'okapi']);
+    expect(await filtered("familyName='Okafor' OR familyName='okapi' AND status='tobedeleted'")).toEqual(['Okafor']);
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    expect(await filtered(`dateLastModified>'${since}' AND familyName='Tokarev'`)).toEqual(['Tokarev']);
+    expect(await filtered(`dateLastModified<'${since}'`)).toEqual([]);
+  });
+
+  it('reads a doubled quote as a quote, and matches injection attempts literally', async () => {
+    expect(await filtered("familyName='O''Neil'")).toEqual(["O'Neil"]);
+    expect(await filtered("familyName='Robert''); DROP TABLE users;--'")).toEqual(["Robert'); DROP TABLE users;--"]);
+    expect(await filtered("familyName~'; DROP'")).toEqual(["Robert'); DROP TABLE users;--"]);
+    const tautology = await students(`filter=${encodeURIComponent("familyName='x' OR '1'='1'")}`);
+    expect(tautology.statusCode).toBe(400);
+    expect(codeMinor(tautology.json())).toBe('invalid_filter_field');
+    // The table is still there, with everyone in it.
+    expect(await filtered("familyName>=''")).toHaveLength(names.length);
+  });
+
+  it.each([
+    ["shoeSize='42'", 'shoeSize'],
+    ["familyName='unterminated", 'closing quote'],
+    ['familyName=Okafor', 'single quotes'],
+    ["familyName=='Okafor'", 'single quotes'],
+    ["familyName='Okafor' and status='active'", 'AND'],
+    ["dateLastModified>'yesterday'", 'dateLastModified'],
+    ["enabledUser='maybe'", 'enabledUser'],
+    ['', 'field name'],
+  ])('refuses the filter %s with invalid_filter_field (%s)', async (filter, mention) => {
+    const res = await students(`filter=${encodeURIComponent(filter)}`);
+    expect(res.statusCode).toBe(400);
+    expectValid(oneRosterEnvelopes.statusInfo, res.json());
+    expect(codeMinor(res.json())).toBe('invalid_filter_field');
+    expect(res.json().imsx_description).toContain(mention);
+  });
+
+  const students = (query: string) => get(`/schools/${own.orgSourcedId}/students?${query}`);
+});
