@@ -17,7 +17,7 @@ import {
 
 export interface RosterExportOptions {
   type: ExchangeType;
-  /** Delta: rows changed after this time. */
+  /** Delta: rows changed at or after this time (inclusive: a change at the boundary is sent twice, never missed). */
   since?: Date;
   systemName?: string;
 }
@@ -67,7 +67,7 @@ function usersAfter(db: Kysely<Database>, options: RosterExportOptions) {
       ])
       .where('row_seq', '>', after)
       .$if(options.type === 'bulk', (qb) => qb.where('status', '=', 'active'))
-      .$if(options.type === 'delta', (qb) => qb.where('date_last_modified', '>', options.since!))
+      .$if(options.type === 'delta', (qb) => qb.where('date_last_modified', '>=', options.since!))
       .orderBy('row_seq')
       .limit(BATCH)
       .execute();
@@ -96,7 +96,7 @@ async function* orgRows(db: Kysely<Database>, options: RosterExportOptions): Asy
       ])
       .where('row_seq', '>', after)
       .$if(options.type === 'bulk', (qb) => qb.where('status', '=', 'active'))
-      .$if(options.type === 'delta', (qb) => qb.where('date_last_modified', '>', options.since!))
+      .$if(options.type === 'delta', (qb) => qb.where('date_last_modified', '>=', options.since!))
       .orderBy('row_seq')
       .limit(BATCH)
       .execute();
@@ -136,7 +136,7 @@ async function* demographicsRows(db: Kysely<Database>, options: RosterExportOpti
       .where('u.role', '=', 'student')
       .where('u.row_seq', '>', after)
       .$if(options.type === 'bulk', (qb) => qb.where('u.status', '=', 'active'))
-      .$if(options.type === 'delta', (qb) => qb.where('u.date_last_modified', '>', options.since!))
+      .$if(options.type === 'delta', (qb) => qb.where('u.date_last_modified', '>=', options.since!))
       .orderBy('u.row_seq')
       .limit(BATCH)
       .execute();
@@ -148,7 +148,7 @@ async function* academicSessionRows(db: Kysely<Database>, options: RosterExportO
     .selectFrom('student_school_associations')
     .select(['school_year', (eb) => eb.fn.min('created_at').as('date_last_modified')])
     .groupBy('school_year')
-    .$if(options.type === 'delta', (qb) => qb.having((eb) => eb.fn.min('created_at'), '>', options.since!))
+    .$if(options.type === 'delta', (qb) => qb.having((eb) => eb.fn.min('created_at'), '>=', options.since!))
     .orderBy('school_year')
     .execute();
   for (const row of rows) {

@@ -60,6 +60,15 @@ function readZip(buffer: Buffer): Promise<Record<string, { header: string[]; row
   });
 }
 
+/** Users last changed an hour ago, so a delta since half an hour ago has nothing of them. */
+async function lastModifiedAnHourAgo(...sourcedIds: string[]) {
+  await stack.db
+    .updateTable('users')
+    .set({ date_last_modified: new Date(Date.now() - 3_600_000) })
+    .where('sourced_id', 'in', sourcedIds)
+    .execute();
+}
+
 async function exportZip(query: string) {
   const exportedAt = new Date();
   const res = await getAs(stack, rosterToken, `${ONEROSTER}/export.zip?${query}`);
@@ -181,7 +190,8 @@ describe('OneRoster 1.2 CSV export', () => {
 
   it('writes a delta of what changed since a time, removals as tobedeleted', async () => {
     const before = await writeStudent(stack.db, school.schoolId);
-    const since = new Date();
+    await lastModifiedAnHourAgo(before.studentSourcedId, before.guardianSourcedId);
+    const since = new Date(Date.now() - 1_800_000);
     const changed = await writeStudent(stack.db, school.schoolId);
     const removed = await writeStudent(stack.db, school.schoolId, {
       withdrawal: { date: '2026-09-20', kind: 'cancelled', reason: 'moved' },
@@ -199,7 +209,7 @@ describe('OneRoster 1.2 CSV export', () => {
       status: 'tobedeleted',
       enabledUser: 'false',
     });
-    for (const u of users) expect(new Date(u.dateLastModified!).getTime()).toBeGreaterThan(since.getTime());
+    for (const u of users) expect(new Date(u.dateLastModified!).getTime()).toBeGreaterThanOrEqual(since.getTime());
 
     const bad = await getAs(stack, rosterToken, `${ONEROSTER}/export.zip?type=delta`);
     expect(bad.statusCode).toBe(400);
@@ -282,6 +292,7 @@ describe('npm run ops -- clients and export-roster', () => {
 
   it('writes the roster zip to a file, bulk or delta', async () => {
     const written = await writeStudent(stack.db, school.schoolId);
+    await lastModifiedAnHourAgo(written.studentSourcedId, written.guardianSourcedId);
     const file = path.join(dir, 'roster.zip');
     const bulk = await ops('export-roster', '--out', file, '--json');
     expect(bulk.code, bulk.err).toBe(0);
@@ -289,7 +300,7 @@ describe('npm run ops -- clients and export-roster', () => {
     const files = await readZip(fs.readFileSync(file));
     expect(files['users.csv']!.rows.map((u) => u.sourcedId)).toContain(written.studentSourcedId);
 
-    const since = new Date().toISOString();
+    const since = new Date(Date.now() - 1_800_000).toISOString();
     const later = await writeStudent(stack.db, school.schoolId);
     const delta = await ops('export-roster', '--out', file, '--since', since);
     expect(delta.code, delta.err).toBe(0);
