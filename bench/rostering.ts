@@ -109,7 +109,9 @@ async function seedSchools(db: Kysely<Database>): Promise<void> {
     from generate_series(1, ${sql.lit(SCHOOLS)}) i`.execute(db);
   await sql`
     insert into schools (school_id, org_sourced_id, name_of_institution)
-    select 1000 + i, 'bench-school-' || i, 'Bench School ' || i from generate_series(1, ${sql.lit(SCHOOLS)}) i`.execute(db);
+    select 1000 + i, 'bench-school-' || i, 'Bench School ' || i from generate_series(1, ${sql.lit(SCHOOLS)}) i`.execute(
+    db,
+  );
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
