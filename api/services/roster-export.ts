@@ -107,9 +107,8 @@ async function* demographicsRows(db: Kysely<Database>, options: RosterExportOpti
   const page = (after: number) =>
     db
       .selectFrom('users as u')
-      .innerJoin('students as s', (join) =>
-        join.on('u.sourced_id', '=', sql<string>`'student_' || s.student_unique_id`),
-      )
+      // From the user's page of the row_seq index into students by its unique key: one lookup per exported row.
+      .innerJoin('students as s', 's.student_unique_id', 'u.identifier')
       .leftJoinLateral(
         (eb) =>
           eb

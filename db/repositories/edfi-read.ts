@@ -30,6 +30,8 @@ export interface EdFiResource {
   keys: Record<string, NaturalKeyParam>;
   rows(db: Kysely<Database>): any;
   toJson(row: any): object;
+  /** An indexed column that narrows a page's rows when `seq` is an expression (student-contact links). */
+  pageBy?: { column: string; of(seq: number): number };
 }
 
 /**
@@ -134,6 +136,7 @@ export const EDFI_RESOURCES: Record<EdFiResourceName, EdFiResource> = {
           ),
         ]),
     toJson: toEdFiStudentContactAssociation,
+    pageBy: { column: 'student_row_seq', of: (seq) => Math.floor(seq / 1000) },
   },
 };
 
@@ -157,8 +160,28 @@ export async function readEdFiPage(db: Kysely<Database>, resource: EdFiResource,
         .where('r.change_version', '>=', query.changeVersions!.min)
         .where('r.change_version', '<=', query.changeVersions!.max),
     );
+  // The page's keys first, then its rows: an offset then skips index entries, not whole resources built and dropped.
+  const pageRows = async () => {
+    if (query.limit === 0) return [];
+    const keys: { seq: number }[] = await base
+      .select('r.seq')
+      .orderBy('r.seq')
+      .offset(query.offset)
+      .limit(query.limit)
+      .execute();
+    if (keys.length === 0) return [];
+    const seqs = keys.map((k) => Number(k.seq));
+    const { pageBy } = resource;
+    return (db as unknown as Kysely<any>)
+      .selectFrom(resource.rows(db).as('r'))
+      .selectAll()
+      .$if(pageBy !== undefined, (qb) => qb.where(`r.${pageBy!.column}`, 'in', [...new Set(seqs.map(pageBy!.of))]))
+      .where('r.seq', 'in', seqs)
+      .orderBy('r.seq')
+      .execute();
+  };
   const [rows, count] = await Promise.all([
-    query.limit === 0 ? [] : base.selectAll().orderBy('r.seq').offset(query.offset).limit(query.limit).execute(),
+    pageRows(),
     query.totalCount
       ? base.select((eb: ExpressionBuilder<any, any>) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
       : undefined,

@@ -257,12 +257,13 @@ export const demographicsSource: CollectionSource<OneRosterDemographicsRow> = {
   keys: (db) =>
     db
       .selectFrom('students as s')
-      .innerJoin('users as u', (join) => join.on('u.sourced_id', '=', sql<string>`'student_' || s.student_unique_id`))
+      .innerJoin('users as u', 'u.identifier', 's.student_unique_id')
+      .where('u.role', '=', 'student')
       .select(['u.sourced_id as key', 'u.row_seq as seq', 'u.status', 'u.date_last_modified', 's.birth_date']),
   rows: async (db, keys) => {
     const rows = await db
       .selectFrom('students as s')
-      .innerJoin('users as u', (join) => join.on('u.sourced_id', '=', sql<string>`'student_' || s.student_unique_id`))
+      .innerJoin('users as u', 'u.identifier', 's.student_unique_id')
       .leftJoinLateral(
         (eb) =>
           eb
@@ -285,6 +286,7 @@ export const demographicsSource: CollectionSource<OneRosterDemographicsRow> = {
           'hispanic_latino_ethnicity',
         ),
       ])
+      .where('u.role', '=', 'student')
       .where('u.sourced_id', 'in', keys)
       .execute();
     return rows.map((row) => ({ ...row, key: row.sourced_id }));
