@@ -328,8 +328,8 @@ export const academicSessionSource: CollectionSource<OneRosterAcademicSessionRow
   },
 };
 
-/** The org sourcedId of a school, when `sourcedId` names one. */
-export async function schoolOrg(db: Kysely<Database>, sourcedId: string): Promise<boolean> {
+/** Whether `sourcedId` names a school org. */
+export async function isSchool(db: Kysely<Database>, sourcedId: string): Promise<boolean> {
   const row = await db
     .selectFrom('orgs')
     .select('sourced_id')

@@ -6,7 +6,7 @@ import {
   orgSource,
   readOne,
   readPage,
-  schoolOrg,
+  isSchool,
   userSource,
   type CollectionSource,
 } from '../../../db/repositories/oneroster-read';
@@ -262,7 +262,7 @@ const oneRosterRoutes: FastifyPluginAsync = async (app) => {
       { preHandler: rosterFull, schema: { hide: true } },
       async (request, reply) => {
         const { schoolSourcedId } = request.params;
-        if (!(await schoolOrg(db, schoolSourcedId))) {
+        if (!(await isSchool(db, schoolSourcedId))) {
           throw new OneRosterError(404, 'unknownobject', `no school ${schoolSourcedId}`);
         }
         return sendPage(request, reply, userSource({ kind, schoolOrg: schoolSourcedId }), users);
