@@ -27,6 +27,11 @@ import healthRoutes from './routes/health';
 import invitationRoutes from './routes/invitations';
 import opsRoutes from './routes/ops';
 import webhookRoutes from './routes/webhooks';
+import clientCredentialsPlugin from './plugins/client-credentials';
+import edfiRoutes from './routes/edfi';
+import oauthRoutes from './routes/oauth';
+import oneRosterRoutes, { ONEROSTER_PREFIX } from './routes/oneroster';
+import standardsOpsRoutes from './routes/standards-ops';
 
 export interface AppServices {
   db: Kysely<Database>;
@@ -85,8 +90,13 @@ export const api = fp<AppServices>(
     await app.register(auditLogPlugin);
     await app.register(textGuardPlugin);
     await app.register(idempotencyPlugin);
+    await app.register(clientCredentialsPlugin, { secret: services.jwtSecret });
 
     await app.register(healthRoutes);
+    // The standards APIs, outside /v1: the paths their consumers expect, with their own client-credentials tokens.
+    await app.register(oauthRoutes);
+    await app.register(oneRosterRoutes, { prefix: ONEROSTER_PREFIX });
+    await app.register(edfiRoutes);
     await app.register(
       async (v1) => {
         await v1.register(invitationRoutes);
@@ -94,6 +104,7 @@ export const api = fp<AppServices>(
         await v1.register(webhookRoutes);
         await v1.register(opsRoutes);
         await v1.register(auditRoutes);
+        await v1.register(standardsOpsRoutes);
         await v1.register(codecRoutes, {
           prefix: '/codec',
           codecs: services.temporal.options.loadedDataConverter.payloadCodecs,

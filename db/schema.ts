@@ -135,6 +135,10 @@ export interface OrgsTable {
   metadata: JsonWithDefault<JsonObject>;
   date_last_modified: TimestampDefaultNow;
   created_at: TimestampDefaultNow;
+  /** Ed-Fi change version, assigned by a trigger (see migration 2026_12_01_0500). */
+  change_version: Generated<number>;
+  /** Immutable insertion order: stable offset paging. */
+  row_seq: GeneratedAlways<number>;
 }
 
 /** Ed-Fi school; `school_id` is assigned by the caller (`nextval('school_id_seq')` for new microschools). */
@@ -143,6 +147,8 @@ export interface SchoolsTable {
   org_sourced_id: string;
   name_of_institution: string;
   created_at: TimestampDefaultNow;
+  /** Ed-Fi change version, assigned by a trigger (see migration 2026_12_01_0500). */
+  change_version: Generated<number>;
 }
 
 /** OneRoster user. */
@@ -168,6 +174,10 @@ export interface UsersTable {
   model_metadata: JsonWithDefault<JsonObject>;
   date_last_modified: TimestampDefaultNow;
   created_at: TimestampDefaultNow;
+  /** Ed-Fi change version, assigned by a trigger (see migration 2026_12_01_0500). */
+  change_version: Generated<number>;
+  /** Immutable insertion order: stable offset paging. */
+  row_seq: GeneratedAlways<number>;
 }
 
 export interface UserOrgAssociationsTable {
@@ -194,6 +204,8 @@ export interface StudentsTable {
   source_system_descriptor: string;
   created_at: TimestampDefaultNow;
   updated_at: TimestampDefaultNow;
+  /** Ed-Fi change version, assigned by a trigger (see migration 2026_12_01_0500). */
+  change_version: Generated<number>;
 }
 
 /** Ed-Fi StudentEducationOrganizationAssociation (where DS 5.2 keeps sex, races and ethnicity). */
@@ -207,6 +219,8 @@ export interface StudentEducationOrganizationAssociationsTable {
   hispanic_latino_ethnicity: boolean;
   created_at: TimestampDefaultNow;
   updated_at: TimestampDefaultNow;
+  /** Ed-Fi change version, assigned by a trigger (see migration 2026_12_01_0500). */
+  change_version: Generated<number>;
 }
 
 /** Ed-Fi StudentSchoolAssociation. */
@@ -224,6 +238,8 @@ export interface StudentSchoolAssociationsTable {
   exit_withdraw_type_descriptor: string | null;
   created_at: TimestampDefaultNow;
   updated_at: TimestampDefaultNow;
+  /** Ed-Fi change version, assigned by a trigger (see migration 2026_12_01_0500). */
+  change_version: Generated<number>;
 }
 
 export interface TsaStudentExtensionsTable {
@@ -399,6 +415,26 @@ export interface IdempotencyKeysTable {
   created_at: TimestampDefaultNow;
 }
 
+/** An OAuth 2.0 client-credentials client of the standards APIs, registered by ops. */
+export interface ApiClientsTable {
+  client_id: string;
+  name: string;
+  /** `scrypt$N$r$p$salt$hash` (base64url); the secret itself is never stored. */
+  secret_hash: string;
+  scopes: Json<string[]>;
+  created_by: string;
+  created_at: TimestampDefaultNow;
+  revoked_at: NullableTimestamp;
+}
+
+/** Ed-Fi records that are gone, for `/{resource}/deletes`; filled by triggers. */
+export interface EdfiDeletesTable {
+  change_version: number;
+  resource: string;
+  key_values: Json<Record<string, string | number>>;
+  deleted_at: TimestampDefaultNow;
+}
+
 export interface Database {
   orgs: OrgsTable;
   schools: SchoolsTable;
@@ -419,6 +455,8 @@ export interface Database {
   timeline_change_events: TimelineChangeEventsTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeysTable;
+  api_clients: ApiClientsTable;
+  edfi_deletes: EdfiDeletesTable;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -494,3 +532,6 @@ export type NewTimelineChangeEvent = Insertable<TimelineChangeEventsTable>;
 
 export type AuditLogEntry = Selectable<AuditLogTable>;
 export type NewAuditLogEntry = Insertable<AuditLogTable>;
+
+export type ApiClient = Selectable<ApiClientsTable>;
+export type NewApiClient = Insertable<ApiClientsTable>;

@@ -4,6 +4,8 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { createSigner } from 'fast-jwt';
 import { loadConfig } from '../runtime/config';
@@ -27,6 +29,15 @@ Commands
   export-history <workflowId> [--run-id RUN_ID] [--out FILE]
         The raw history JSON (as \`temporal workflow show --output json\` prints it; payloads stay encrypted),
         loadable with historyFromJSON and Worker.runReplayHistory. To stdout unless --out.
+  clients add --name NAME [--scopes SCOPE,SCOPE]
+        Register an OAuth client of the standards APIs (OneRoster, Ed-Fi); prints its id and secret (shown once).
+        Default scopes: roster.readonly, roster-core.readonly and the Ed-Fi read scope; demographics only if named.
+  clients list
+        Registered clients, revoked ones included.
+  clients revoke <clientId>
+        Revoke a client: its tokens stop working at once.
+  export-roster --out FILE [--since ISO]
+        The OneRoster 1.2 CSV zip: a bulk snapshot, or with --since a delta of what changed after that time.
 
 Options
   --api URL       the API (default $TSA_API_URL or http://127.0.0.1:3000)
@@ -52,6 +63,9 @@ const OPTIONS = {
   'no-reapply-signals': { type: 'boolean', default: false },
   'run-id': { type: 'string' },
   out: { type: 'string' },
+  name: { type: 'string' },
+  scopes: { type: 'string' },
+  since: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -82,7 +96,7 @@ interface ApiErrorBody {
 
 class ApiClient {
   constructor(
-    private readonly base: string,
+    readonly base: string,
     private readonly token: string,
   ) {}
 
@@ -92,6 +106,18 @@ class ApiClient {
   }
 
   async raw(method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
+    return (await this.send(method, path, body)).text();
+  }
+
+  /** Streams a GET answer into a file; returns its size in bytes. */
+  async download(path: string, file: string): Promise<number> {
+    const res = await this.send('GET', path);
+    if (!res.body) throw new ApiError(`GET ${path} answered no body`);
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), fs.createWriteStream(file));
+    return fs.statSync(file).size;
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
     const url = new URL(path, this.base);
     let res: Response;
     try {
@@ -108,8 +134,8 @@ class ApiClient {
       const reason = cause?.code ?? cause?.message ?? (err as Error).message;
       throw new ApiError(`cannot reach the API at ${this.base} (${reason}); is it running? (npm start)`);
     }
+    if (res.ok) return res;
     const text = await res.text();
-    if (res.ok) return text;
     let parsed: ApiErrorBody = {};
     try {
       parsed = JSON.parse(text) as ApiErrorBody;
@@ -350,6 +376,93 @@ const commands: Record<string, Command> = {
     else io.out(`Wrote ${events} events of ${workflowId} to ${values.out}.`);
     return 0;
   },
+};
+
+interface ApiClientItem {
+  clientId: string;
+  name: string;
+  scopes: string[];
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+commands.clients = async (api, values, positionals, io) => {
+  const action = positionals[1];
+  if (action === 'add') {
+    if (positionals.length > 2) throw new UsageError(`unexpected argument: ${positionals[2]}`);
+    if (!values.name?.trim()) throw new UsageError('--name is required: who the client is, e.g. "District SIS sync"');
+    const scopes = values.scopes
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const created = await api.request<ApiClientItem & { clientSecret: string }>('POST', '/v1/ops/api-clients', {
+      name: values.name,
+      ...(scopes ? { scopes } : {}),
+    });
+    if (values.json) io.out(JSON.stringify(created, null, 2));
+    else {
+      io.out(
+        [
+          `Registered ${created.name}.`,
+          `  client id      ${created.clientId}`,
+          `  client secret  ${created.clientSecret}   (shown only now: store it in the consumer's secret store)`,
+          `  scopes         ${created.scopes.join(' ')}`,
+          `Token: curl -u ${created.clientId}:<secret> -d grant_type=client_credentials ${new URL('/oauth/token', api.base)}`,
+        ].join('\n'),
+      );
+    }
+    return 0;
+  }
+  if (action === 'list') {
+    if (positionals.length > 2) throw new UsageError(`unexpected argument: ${positionals[2]}`);
+    const { clients } = await api.request<{ clients: ApiClientItem[] }>('GET', '/v1/ops/api-clients');
+    if (values.json) io.out(JSON.stringify({ clients }, null, 2));
+    else if (clients.length === 0)
+      io.out('No API clients are registered. Add one: npm run ops -- clients add --name NAME');
+    else {
+      io.out(
+        table(
+          ['CLIENT', 'STATUS', 'CREATED', 'NAME', 'SCOPES'],
+          clients.map((c) => [
+            c.clientId,
+            c.revokedAt ? 'revoked' : 'active',
+            c.createdAt.slice(0, 19).replace('T', ' '),
+            c.name,
+            c.scopes.join(' '),
+          ]),
+        ),
+      );
+    }
+    return 0;
+  }
+  if (action === 'revoke') {
+    const clientId = positionals[2];
+    if (!clientId) throw new UsageError('missing client id: npm run ops -- clients revoke <clientId>');
+    if (positionals.length > 3) throw new UsageError(`unexpected argument: ${positionals[3]}`);
+    const revoked = await api.request<ApiClientItem>(
+      'POST',
+      `/v1/ops/api-clients/${encodeURIComponent(clientId)}/revoke`,
+    );
+    if (values.json) io.out(JSON.stringify(revoked, null, 2));
+    else io.out(`Revoked ${revoked.clientId} (${revoked.name}) at ${revoked.revokedAt}; its tokens no longer work.`);
+    return 0;
+  }
+  throw new UsageError('clients needs add, list or revoke');
+};
+
+commands['export-roster'] = async (api, values, positionals, io) => {
+  if (positionals.length > 1) throw new UsageError(`unexpected argument: ${positionals[1]}`);
+  if (!values.out) throw new UsageError('--out FILE is required, e.g. --out roster.zip');
+  if (values.since !== undefined && Number.isNaN(Date.parse(values.since))) {
+    throw new UsageError('--since must be an ISO date-time, e.g. 2026-09-01T00:00:00Z');
+  }
+  const query = new URLSearchParams(values.since ? { type: 'delta', since: values.since } : { type: 'bulk' });
+  const bytes = await api.download(`/v1/ops/roster-export.zip?${query}`, values.out);
+  const type = values.since ? `delta since ${values.since}` : 'bulk';
+  if (values.json) io.out(JSON.stringify({ file: values.out, type: values.since ? 'delta' : 'bulk', bytes }));
+  else io.out(`Wrote the OneRoster 1.2 CSV zip (${type}, ${bytes} bytes) to ${values.out}.`);
+  return 0;
 };
 
 /** Runs one command; returns the exit code. */

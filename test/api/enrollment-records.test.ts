@@ -163,6 +163,7 @@ describe('complete flow', () => {
       source_system_descriptor: 'uri://tsa.academy/SourceSystemDescriptor#TSA_Admissions_Portal',
       created_at: expect.any(Date),
       updated_at: expect.any(Date),
+      change_version: expect.any(Number),
     });
     expect(set.seoa).toEqual({
       id: expect.any(Number),
@@ -176,6 +177,7 @@ describe('complete flow', () => {
       hispanic_latino_ethnicity: true,
       created_at: expect.any(Date),
       updated_at: expect.any(Date),
+      change_version: expect.any(Number),
     });
     expect(set.ssa).toEqual({
       id: expect.any(Number),
@@ -192,6 +194,7 @@ describe('complete flow', () => {
       exit_withdraw_type_descriptor: null,
       created_at: expect.any(Date),
       updated_at: expect.any(Date),
+      change_version: expect.any(Number),
     });
     expect(set.extension).toEqual({
       student_unique_id: uid,
@@ -239,6 +242,8 @@ describe('complete flow', () => {
       },
       date_last_modified: expect.any(Date),
       created_at: expect.any(Date),
+      change_version: expect.any(Number),
+      row_seq: expect.any(Number),
     });
     expect(set.guardian).toEqual({
       sourced_id: guardianId,
@@ -260,6 +265,8 @@ describe('complete flow', () => {
       model_metadata: { relationship: 'mother', address: payloads[1].address },
       date_last_modified: expect.any(Date),
       created_at: expect.any(Date),
+      change_version: expect.any(Number),
+      row_seq: expect.any(Number),
     });
 
     // The standards' JSON built from the stored rows validates against the standards' own schemas.

@@ -36,3 +36,31 @@ export const oneRoster = {
   user: ajvOpenApi.getSchema(`${ONEROSTER_ID}#/components/schemas/UserDType`)!,
   userSet: ajvOpenApi.getSchema(`${ONEROSTER_ID}#/components/schemas/UserSetDType`)!,
 };
+
+const edFiMore: Record<string, string[]> = readStandard('edfi-ds52-descriptors-more.json');
+for (const value of Object.values(edFiMore).flat()) knownDescriptors.add(value);
+
+/** The further Ed-Fi resources the API serves. */
+export const edFiServed = {
+  ...edFi,
+  school: ajv2020.compile(readStandard('edfi-ds52-school.schema.json')),
+  contact: ajv2020.compile(readStandard('edfi-ds52-contact.schema.json')),
+  studentContactAssociation: ajv2020.compile(readStandard('edfi-ds52-studentcontactassociation.schema.json')),
+};
+
+const oneRosterSchema = (name: string) => ajvOpenApi.getSchema(`${ONEROSTER_ID}#/components/schemas/${name}`)!;
+/** Every envelope the rostering service answers, by its OpenAPI schema name. */
+export const oneRosterEnvelopes = {
+  userSet: oneRosterSchema('UserSetDType'),
+  singleUser: oneRosterSchema('SingleUserDType'),
+  orgSet: oneRosterSchema('OrgSetDType'),
+  singleOrg: oneRosterSchema('SingleOrgDType'),
+  demographicsSet: oneRosterSchema('DemographicsSetDType'),
+  singleDemographics: oneRosterSchema('SingleDemographicsDType'),
+  academicSessionSet: oneRosterSchema('AcademicSessionSetDType'),
+  singleAcademicSession: oneRosterSchema('SingleAcademicSessionDType'),
+  classSet: oneRosterSchema('ClassSetDType'),
+  courseSet: oneRosterSchema('CourseSetDType'),
+  enrollmentSet: oneRosterSchema('EnrollmentSetDType'),
+  statusInfo: oneRosterSchema('imsx_StatusInfoDType'),
+};
