@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { createEnrollmentActivities } from './enrollments';
 import { createStudentRecordActivities } from './student-records';
+import { createTimelineActivities } from './timeline';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createStudentRecordActivities(deps),
     ...createEnrollmentActivities(deps),
+    ...createTimelineActivities(deps),
   };
 }
 

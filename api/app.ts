@@ -22,6 +22,7 @@ import enrollmentRoutes from './routes/enrollments';
 import healthRoutes from './routes/health';
 import invitationRoutes from './routes/invitations';
 import opsRoutes from './routes/ops';
+import timelineRoutes from './routes/timelines';
 import webhookRoutes from './routes/webhooks';
 
 export interface AppServices {
@@ -84,6 +85,7 @@ export const api = fp<AppServices>(
         await v1.register(webhookRoutes);
         await v1.register(opsRoutes);
         await v1.register(auditRoutes);
+        await v1.register(timelineRoutes);
         await v1.register(codecRoutes, {
           prefix: '/codec',
           codecs: services.temporal.options.loadedDataConverter.payloadCodecs,
