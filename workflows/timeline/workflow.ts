@@ -65,17 +65,17 @@ const quick = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumAttempts: 2 },
 });
 
-/** A write tried as a local activity, then handed to a regular activity that keeps retrying: one helper. */
-async function write<K extends 'projectTimeline' | 'queueDueReminder'>(
-  name: K,
-  ...args: Parameters<Activities[K]>
-): Promise<void> {
-  const call = (fns: typeof durable) => (fns[name] as (...a: Parameters<Activities[K]>) => Promise<void>)(...args);
+/**
+ * The projection write, tried as a local activity (a caller waits on it), then handed to a regular activity that
+ * keeps retrying. Only this write runs locally: two local activities in flight at once could resolve in one
+ * activation on replay but in two when first run, and their continuations would then issue commands in another order.
+ */
+async function project(projection: TimelineProjection): Promise<void> {
   try {
-    await call(quick);
+    await quick.projectTimeline(projection);
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    await call(durable);
+    await durable.projectTimeline(projection);
   }
 }
 
@@ -227,7 +227,7 @@ export async function coachTimelineWorkflow(input: TimelineWorkflowInput): Promi
       const target = current().timeline;
       const { steps: _steps, ...timeline } = target;
       const projection: TimelineProjection = { timeline, events, ...diffSteps(projected, target) };
-      await write('projectTimeline', projection);
+      await project(projection);
       projected = target;
     }
   };
@@ -239,7 +239,7 @@ export async function coachTimelineWorkflow(input: TimelineWorkflowInput): Promi
       if (due.length > 0) {
         remindersBusy = true;
         for (const step of due) {
-          await write('queueDueReminder', {
+          await durable.queueDueReminder({
             timelineId: input.timelineId,
             coachId: input.coachId,
             stepId: step.stepId,
