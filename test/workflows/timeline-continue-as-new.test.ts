@@ -3,6 +3,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { buildApp } from '../../api/app';
 import { createDb } from '../../db';
 import { readEvents } from '../../db/repositories/timelines';
 import type { Database } from '../../db/schema';
@@ -115,6 +116,30 @@ it('continues as new when the server suggests it, carrying the state and undo st
   const timeline = await current.query(timelineQuery);
   expect(timeline.sequence).toBe(1 + reasons.length);
   expect(foldEvents(events)?.steps.map((s) => s.notes)).toEqual(timeline.steps.map((s) => s.notes));
+
+  // The audit history follows the chain of runs.
+  const app = buildApp({
+    db,
+    temporal: client,
+    taskQueue,
+    defaultSchoolId: 1,
+    jwtSecret: TEST_SECRETS.jwtSecret,
+    paymentWebhookSecret: TEST_SECRETS.paymentWebhookSecret,
+  });
+  await app.ready();
+  try {
+    const audit = await app.inject({
+      method: 'GET',
+      url: `/v1/audit/workflows/${encodeURIComponent(handle.workflowId)}/history?limit=10`,
+      headers: { authorization: `Bearer ${app.signToken({ role: 'auditor', sub: 'auditor-1' })}` },
+    });
+    expect(audit.statusCode, audit.body).toBe(200);
+    const chain = audit.json().runs as { runId: string; status: string }[];
+    expect(chain).toHaveLength(runs.length);
+    expect(chain.filter((r) => r.status === 'continued-as-new')).toHaveLength(runs.length - 1);
+  } finally {
+    await app.close();
+  }
 
   // The undo stack came along (bounded): the coach's last change is undone in the new run.
   const lastNotes = timeline.steps.find((s) => s.stepId === 'marketing')?.notes;
