@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { createEnrollmentActivities } from './enrollments';
+import { createTimelineActivities } from './timeline';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -10,6 +11,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEnrollmentActivities(deps),
+    ...createTimelineActivities(deps),
   };
 }
 

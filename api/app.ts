@@ -26,6 +26,7 @@ import enrollmentRoutes from './routes/enrollments';
 import healthRoutes from './routes/health';
 import invitationRoutes from './routes/invitations';
 import opsRoutes from './routes/ops';
+import timelineRoutes from './routes/timelines';
 import webhookRoutes from './routes/webhooks';
 import clientCredentialsPlugin from './plugins/client-credentials';
 import edfiRoutes from './routes/edfi';
@@ -105,6 +106,7 @@ export const api = fp<AppServices>(
         await v1.register(opsRoutes);
         await v1.register(auditRoutes);
         await v1.register(standardsOpsRoutes);
+        await v1.register(timelineRoutes);
         await v1.register(codecRoutes, {
           prefix: '/codec',
           codecs: services.temporal.options.loadedDataConverter.payloadCodecs,

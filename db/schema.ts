@@ -356,6 +356,22 @@ export interface TimelineTemplatesTable {
   version: number;
   steps: Json<TimelineTemplateStep[]>;
   created_at: TimestampDefaultNow;
+  custom_fields: JsonWithDefault<JsonObject>;
+}
+
+/** One row per timeline: its header and the last change sequence folded into `timeline_steps`. */
+export interface TimelinesTable {
+  timeline_id: string;
+  coach_id: string;
+  template_id: string;
+  name: string;
+  target_launch_date: DateOnly;
+  focus_areas: JsonWithDefault<string[]>;
+  customization_level: 'minimal' | 'moderate' | 'extensive';
+  custom_fields: JsonWithDefault<JsonObject>;
+  sequence: number;
+  created_at: TimestampDefaultNow;
+  updated_at: TimestampDefaultNow;
 }
 
 /** Current state of each timeline step (projection of `timeline_change_events`). */
@@ -376,6 +392,12 @@ export interface TimelineStepsTable {
   tags: JsonWithDefault<string[]>;
   completed_at: NullableTimestamp;
   updated_at: TimestampDefaultNow;
+  order_key: Generated<string>;
+  priority: Generated<'low' | 'medium' | 'high' | 'critical'>;
+  planned_start: NullableDateOnly;
+  duration_days: Generated<number>;
+  assignee: string | null;
+  started_at: NullableTimestamp;
 }
 
 /** Append-only (enforced by triggers): insert only. */
@@ -389,6 +411,9 @@ export interface TimelineChangeEventsTable {
   reason: string | null;
   triggered_by: TimelineChangeTrigger;
   occurred_at: TimestampDefaultNow;
+  actor_id: string | null;
+  origin: Generated<'change' | 'undo' | 'redo'>;
+  reverts_sequence: number | null;
 }
 
 /** The API's audit log. Append-only (enforced by triggers): insert only. */
@@ -453,6 +478,7 @@ export interface Database {
   timeline_templates: TimelineTemplatesTable;
   timeline_steps: TimelineStepsTable;
   timeline_change_events: TimelineChangeEventsTable;
+  timelines: TimelinesTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeysTable;
   api_clients: ApiClientsTable;
@@ -529,6 +555,7 @@ export type TimelineStepUpdate = Updateable<TimelineStepsTable>;
 
 export type TimelineChangeEvent = Selectable<TimelineChangeEventsTable>;
 export type NewTimelineChangeEvent = Insertable<TimelineChangeEventsTable>;
+export type TimelineRow = Selectable<TimelinesTable>;
 
 export type AuditLogEntry = Selectable<AuditLogTable>;
 export type NewAuditLogEntry = Insertable<AuditLogTable>;

@@ -42,6 +42,8 @@ export interface DevServerOptions {
   /** Codec endpoint the Web UI calls to decode payloads. */
   uiCodecEndpoint?: string;
   log?: (line: string) => void;
+  /** Extra dynamic config values (`--dynamic-config-value KEY=VALUE`), e.g. a lowered history threshold for a test. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -57,6 +59,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const cli = await ensureTemporalCli(process.env, options.log);
   const extraArgs = ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'];
   if (options.uiCodecEndpoint) extraArgs.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+    extraArgs.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
