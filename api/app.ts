@@ -18,11 +18,15 @@ import auditLogPlugin from './plugins/audit-log';
 import authPlugin from './plugins/auth';
 import auditRoutes from './routes/audit';
 import codecRoutes, { DEFAULT_UI_ORIGINS } from './routes/codec';
+import documentRoutes from './routes/documents';
 import enrollmentRoutes from './routes/enrollments';
 import healthRoutes from './routes/health';
 import invitationRoutes from './routes/invitations';
 import opsRoutes from './routes/ops';
+import paymentRoutes from './routes/payments';
+import webRoutes from './routes/web';
 import webhookRoutes from './routes/webhooks';
+import type { OidcOptions } from './plugins/oidc';
 
 export interface AppServices {
   db: Kysely<Database>;
@@ -44,6 +48,17 @@ export interface AppServices {
    * first workflow task is then handed to it in the start response instead of through the task queue.
    */
   eagerWorkflowStart?: boolean;
+  /** The built web app (`web/dist`), served at `/`; absent, the API serves no pages. */
+  webRoot?: string;
+  /** Where step 5's uploaded files are kept (content-addressed); `.data/documents` otherwise. */
+  documentsDir?: string;
+  /** The payment provider's API (its hosted checkout), for step 6's deposit. */
+  paymentProvider?: { url: string };
+  depositAmountCents?: number;
+  /** The Temporal Web UI, for the ops console's links to each workflow. */
+  temporalUiUrl?: string;
+  /** Staff tokens from an OpenID Connect issuer, besides the API's own (development) tokens. */
+  oidc?: OidcOptions;
 }
 
 declare module 'fastify' {
@@ -73,10 +88,11 @@ export const api = fp<AppServices>(
       transform: jsonSchemaTransform,
     });
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-    await app.register(authPlugin, { secret: services.jwtSecret });
+    await app.register(authPlugin, { secret: services.jwtSecret, ...(services.oidc ? { oidc: services.oidc } : {}) });
     await app.register(auditLogPlugin);
 
     await app.register(healthRoutes);
+    await app.register(webRoutes);
     await app.register(
       async (v1) => {
         await v1.register(invitationRoutes);
@@ -84,6 +100,8 @@ export const api = fp<AppServices>(
         await v1.register(webhookRoutes);
         await v1.register(opsRoutes);
         await v1.register(auditRoutes);
+        await v1.register(documentRoutes);
+        await v1.register(paymentRoutes);
         await v1.register(codecRoutes, {
           prefix: '/codec',
           codecs: services.temporal.options.loadedDataConverter.payloadCodecs,

@@ -388,6 +388,15 @@ export interface AuditLogTable {
   details: JsonWithDefault<JsonObject>;
 }
 
+/** A file a parent uploaded for an enrollment; its bytes are in the document store under `sha256`. */
+export interface EnrollmentDocumentsTable {
+  enrollment_id: string;
+  sha256: string;
+  content_type: string;
+  size_bytes: number;
+  uploaded_at: TimestampDefaultNow;
+}
+
 export interface Database {
   orgs: OrgsTable;
   schools: SchoolsTable;
@@ -407,6 +416,7 @@ export interface Database {
   timeline_steps: TimelineStepsTable;
   timeline_change_events: TimelineChangeEventsTable;
   audit_log: AuditLogTable;
+  enrollment_documents: EnrollmentDocumentsTable;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -86,6 +86,13 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         params: workflowParams,
         querystring: z.object({
           reveal: z.enum(['true', 'false']).default('false'),
+          reason: z
+            .string()
+            .trim()
+            .min(1)
+            .max(500)
+            .optional()
+            .describe("why the auditor reveals: kept with the reveal's audit row"),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
           cursor: z.string().max(200).optional(),
         }),
@@ -112,7 +119,15 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
 
       if (reveal) {
         // Logged before the data leaves; if the row cannot be written, nothing is revealed.
-        await request.audit(db, { target: workflowId, outcome: 200, details: { reveal: true, events: page.length } });
+        await request.audit(db, {
+          target: workflowId,
+          outcome: 200,
+          details: {
+            reveal: true,
+            events: page.length,
+            ...(request.query.reason ? { reason: request.query.reason } : {}),
+          },
+        });
       }
       return {
         workflowId,

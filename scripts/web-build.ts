@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const WEB_DIR = path.resolve(__dirname, '../web');
+export const WEB_DIST = path.join(WEB_DIR, 'dist');
+
+function newestChange(entry: string): number {
+  const stat = fs.statSync(entry);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...fs.readdirSync(entry).map((name) => newestChange(path.join(entry, name))));
+}
+
+/** True when `web/dist` is missing or older than any source of the web app. */
+export function webBuildIsStale(): boolean {
+  const built = path.join(WEB_DIST, 'index.html');
+  if (!fs.existsSync(built)) return true;
+  const sources = ['src', 'index.html', 'vite.config.mts'].map((name) => path.join(WEB_DIR, name));
+  return Math.max(...sources.filter((s) => fs.existsSync(s)).map(newestChange)) > fs.statSync(built).mtimeMs;
+}
+
+/** Builds the web app into `web/dist` with Vite (a few seconds); `force` rebuilds even when it is up to date. */
+export async function buildWeb({ force = false, log = console.log } = {}): Promise<void> {
+  if (!force && !webBuildIsStale()) return;
+  log('building the web app (web/dist)…');
+  const { build } = await import('vite');
+  await build({ configFile: path.join(WEB_DIR, 'vite.config.mts'), logLevel: 'warn' });
+}
+
+if (require.main === module) {
+  buildWeb({ force: process.argv.includes('--force') }).catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}
