@@ -91,7 +91,7 @@ describe('web app journeys', () => {
     expect(await page.locator('#f-guardian-phone-error').textContent()).toMatch(/phone number/);
     expect(await page.locator('[aria-invalid="true"]').count()).toBe(1);
     // The first field in error has the focus.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-guardian-phone');
+    await page.waitForFunction(() => document.activeElement?.id === 'f-guardian-phone');
     await checkPage(page, 'parent-1-field-error');
     const session = await page.evaluate(
       (key) => JSON.parse(localStorage.getItem(key) ?? '{}') as { enrollmentId: string },

@@ -79,9 +79,11 @@ function FieldsStep({
     if (!error) return;
     const byField = issuesByField(error.issues ?? [], fields);
     setErrors(Object.keys(byField).length ? byField : { '': error.message });
-    // The first field in error takes the focus, so a keyboard or screen-reader user lands on it.
-    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
   };
+  // The first field in error takes the focus, so a keyboard or screen-reader user lands on it.
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [errors]);
 
   const general = errors[''] ?? (Object.keys(errors).length ? t('join.fixErrors') : undefined);
   return (
