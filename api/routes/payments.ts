@@ -8,6 +8,10 @@ import { toHttpError } from '../temporal-errors';
 /** The deposit a family pays at step 6 unless `DEPOSIT_AMOUNT_CENTS` says otherwise. */
 export const DEFAULT_DEPOSIT_CENTS = 25_000;
 
+const sitePath = z
+  .string()
+  .regex(/^\/(?!\/)[A-Za-z0-9/_.~?=&-]{0,500}$/, 'must be a path on this site, e.g. /en/join/abc');
+
 const sessionSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/), url: z.url() });
 
 /**
@@ -30,10 +34,10 @@ const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
           id: z.string().regex(ENROLLMENT_ID_PATTERN, 'must be an enrollment id like TSA-ENROLL-20260101-ABC123'),
         }),
         body: z.strictObject({
-          returnPath: z
-            .string()
-            .regex(/^\/(?!\/)[A-Za-z0-9/_.~?=&-]{0,500}$/, 'must be a path on this site, e.g. /en/join/abc')
-            .describe('where the provider sends the browser back to'),
+          returnPath: sitePath.describe('where the provider sends the browser back to after paying'),
+          cancelPath: sitePath
+            .optional()
+            .describe('where it goes back to when the payer cancels; `returnPath` otherwise'),
         }),
         response: {
           201: z.object({ checkoutUrl: z.string(), paymentReference: z.string(), amountCents: z.number().int() }),
@@ -50,7 +54,7 @@ const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       const { id } = request.params;
       if (request.user.enrollmentId !== id) throw forbidden('this token belongs to another enrollment');
       if (!paymentProvider) throw new HttpError(503, 'payments_unavailable', 'no payment provider is configured');
-      const back = `${request.protocol}://${request.host}${request.body.returnPath}`;
+      const origin = `${request.protocol}://${request.host}`;
       const answer = await fetch(new URL('/v1/checkout/sessions', paymentProvider.url), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -58,8 +62,8 @@ const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
           client_reference_id: id,
           amount_total: amountCents,
           currency: 'usd',
-          success_url: back,
-          cancel_url: back,
+          success_url: `${origin}${request.body.returnPath}`,
+          cancel_url: `${origin}${request.body.cancelPath ?? request.body.returnPath}`,
         }),
       }).catch(() => undefined);
       const session = answer?.ok ? sessionSchema.safeParse(await answer.json()) : undefined;

@@ -143,7 +143,7 @@ describe('the web app’s API', () => {
         method: 'POST',
         url: `/v1/enrollments/${e.enrollmentId}/payments/checkout`,
         headers: bearer(e.parentToken),
-        payload: { returnPath: '/en/join/abc?checkout=done' },
+        payload: { returnPath: '/en/join/abc?checkout=done', cancelPath: '/en/join/abc?checkout=cancelled' },
       });
       expect(res.statusCode, res.body).toBe(201);
       const { checkoutUrl, paymentReference, amountCents } = res.json();
@@ -152,6 +152,7 @@ describe('the web app’s API', () => {
       const session = payments.sessions.get(paymentReference)!;
       expect(session).toMatchObject({ client_reference_id: e.enrollmentId, amount_total: 30_000 });
       expect(session.success_url).toMatch(/^http:\/\/[^/]+\/en\/join\/abc\?checkout=done$/);
+      expect(session.cancel_url).toMatch(/^http:\/\/[^/]+\/en\/join\/abc\?checkout=cancelled$/);
       await waitForProgress(stack, e, (p) => p.steps[5]!.status === 'awaiting_confirmation');
       const page = await fetch(checkoutUrl);
       expect(await page.text()).toContain('Pay 300.00 USD');

@@ -41,6 +41,8 @@ export async function launchBrowser(): Promise<Browser> {
     // axe-core is injected by the test, which the site's own Content-Security-Policy must not refuse.
     bypassCSP: true,
   });
+  // Waits are on what the page shows; a machine under load may take a while to show it.
+  context.setDefaultTimeout(90_000);
   return {
     context,
     close: async () => {

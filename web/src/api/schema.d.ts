@@ -1458,7 +1458,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description where the provider sends the browser back to */
+                        /** @description where it goes back to when the payer cancels; `returnPath` otherwise */
+                        cancelPath?: string;
+                        /** @description where the provider sends the browser back to after paying */
                         returnPath: string;
                     };
                 };

@@ -298,7 +298,10 @@ function PaymentStep({
     setState('redirecting');
     const { data } = await api.POST('/v1/enrollments/{id}/payments/checkout', {
       params: { path: { id: session.enrollmentId } },
-      body: { returnPath: `/${locale}/join/${invitationToken}?checkout=done` },
+      body: {
+        returnPath: `/${locale}/join/${invitationToken}?checkout=done`,
+        cancelPath: `/${locale}/join/${invitationToken}?checkout=cancelled`,
+      },
       ...bearer(session.parentToken),
     });
     if (!data) return setState('unavailable');
@@ -407,6 +410,13 @@ export function JoinPage({ invitationToken }: { invitationToken: string }) {
     const timer = setInterval(() => void refresh(), POLL_MS);
     return () => clearInterval(timer);
   }, [waiting, refresh]);
+
+  // Enrolled, the family's answers have no more use in this browser: only the enrollment and its token stay.
+  const enrolled = progress?.status === 'enrolled';
+  useEffect(() => {
+    if (enrolled)
+      keep((current) => ({ enrollmentId: current!.enrollmentId, parentToken: current!.parentToken, answers: {} }));
+  }, [enrolled, keep]);
 
   const requested = search.get('step') ? Number(search.get('step')) : undefined;
   const shown = progress ? reachableStep(requested, progress.steps) : undefined;
