@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -18,12 +19,28 @@ export function webBuildIsStale(): boolean {
   return Math.max(...sources.filter((s) => fs.existsSync(s)).map(newestChange)) > fs.statSync(built).mtimeMs;
 }
 
-/** Builds the web app into `web/dist` with Vite (a few seconds); `force` rebuilds even when it is up to date. */
+/**
+ * Builds the web app into `web/dist` with Vite (a few seconds); `force` rebuilds even when it is up to date. Vite runs
+ * in a process of its own with NODE_ENV=production: under the test runner (NODE_ENV=test) it would otherwise bundle
+ * React's development build.
+ */
 export async function buildWeb({ force = false, log = console.log } = {}): Promise<void> {
   if (!force && !webBuildIsStale()) return;
   log('building the web app (web/dist)…');
-  const { build } = await import('vite');
-  await build({ configFile: path.join(WEB_DIR, 'vite.config.mts'), logLevel: 'warn' });
+  const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin/vite.js');
+  const child = spawn(
+    process.execPath,
+    [vite, 'build', '--config', path.join(WEB_DIR, 'vite.config.mts'), '--logLevel', 'warn'],
+    {
+      env: { ...process.env, NODE_ENV: 'production', VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`building the web app failed (vite exited with ${code})`);
 }
 
 if (require.main === module) {
