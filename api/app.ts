@@ -22,6 +22,7 @@ import securityHeadersPlugin, { clientErrorHandler, swaggerUiCsp } from './plugi
 import textGuardPlugin from './plugins/text-guard';
 import auditRoutes from './routes/audit';
 import codecRoutes, { DEFAULT_UI_ORIGINS } from './routes/codec';
+import documentRoutes from './routes/documents';
 import enrollmentRoutes from './routes/enrollments';
 import healthRoutes from './routes/health';
 import invitationRoutes from './routes/invitations';
@@ -33,6 +34,9 @@ import edfiRoutes from './routes/edfi';
 import oauthRoutes from './routes/oauth';
 import oneRosterRoutes, { ONEROSTER_PREFIX } from './routes/oneroster';
 import standardsOpsRoutes from './routes/standards-ops';
+import paymentRoutes from './routes/payments';
+import webRoutes from './routes/web';
+import type { OidcOptions } from './plugins/oidc';
 
 export interface AppServices {
   db: Kysely<Database>;
@@ -56,6 +60,17 @@ export interface AppServices {
   eagerWorkflowStart?: boolean;
   /** Per-route request budgets over the defaults (`DEFAULT_RATE_LIMITS`); tests raise them. */
   rateLimits?: Partial<RateLimits>;
+  /** The built web app (`web/dist`), served at `/`; absent, the API serves no pages. */
+  webRoot?: string;
+  /** Where step 5's uploaded files are kept (content-addressed); `.data/documents` otherwise. */
+  documentsDir?: string;
+  /** The payment provider's API (its hosted checkout), for step 6's deposit. */
+  paymentProvider?: { url: string };
+  depositAmountCents?: number;
+  /** The Temporal Web UI, for the ops console's links to each workflow. */
+  temporalUiUrl?: string;
+  /** Staff tokens from an OpenID Connect issuer, besides the API's own (development) tokens. */
+  oidc?: OidcOptions;
 }
 
 declare module 'fastify' {
@@ -87,7 +102,7 @@ export const api = fp<AppServices>(
     await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: swaggerUiCsp });
     await app.register(securityHeadersPlugin);
     await app.register(rateLimitsPlugin, { limits: { ...DEFAULT_RATE_LIMITS, ...services.rateLimits } });
-    await app.register(authPlugin, { secret: services.jwtSecret });
+    await app.register(authPlugin, { secret: services.jwtSecret, ...(services.oidc ? { oidc: services.oidc } : {}) });
     await app.register(auditLogPlugin);
     await app.register(textGuardPlugin);
     await app.register(idempotencyPlugin);
@@ -98,6 +113,7 @@ export const api = fp<AppServices>(
     await app.register(oauthRoutes);
     await app.register(oneRosterRoutes, { prefix: ONEROSTER_PREFIX });
     await app.register(edfiRoutes);
+    await app.register(webRoutes);
     await app.register(
       async (v1) => {
         await v1.register(invitationRoutes);
@@ -107,6 +123,8 @@ export const api = fp<AppServices>(
         await v1.register(auditRoutes);
         await v1.register(standardsOpsRoutes);
         await v1.register(timelineRoutes);
+        await v1.register(documentRoutes);
+        await v1.register(paymentRoutes);
         await v1.register(codecRoutes, {
           prefix: '/codec',
           codecs: services.temporal.options.loadedDataConverter.payloadCodecs,

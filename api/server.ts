@@ -1,6 +1,8 @@
 import { Client, type ConnectionLike } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { createDb } from '../db';
 import { migrateToLatest } from '../db/migrate';
@@ -20,6 +22,10 @@ export interface ApiDeps {
   logger: Logger;
   /** `connection` is a NativeConnection that an in-process worker for the task queue shares (`npm start`). */
   eagerWorkflowStart?: boolean;
+  /** The local payment simulator's address (`npm start`); PAYMENT_PROVIDER_URL otherwise. */
+  paymentProviderUrl?: string;
+  /** The local Temporal Web UI (`npm start`), for the ops console's links. */
+  temporalUiUrl?: string;
 }
 
 /** Builds the API on shared resources and listens; the caller closes the returned app, then the resources. */
@@ -30,6 +36,8 @@ export async function startApi({
   connection,
   logger,
   eagerWorkflowStart,
+  paymentProviderUrl,
+  temporalUiUrl,
 }: ApiDeps): Promise<FastifyInstance> {
   const dataConverter = createDataConverter(secrets.payloadKeys);
   const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
@@ -48,11 +56,26 @@ export async function startApi({
       ...(config.temporal.workflowBundlePath
         ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } }
         : {}),
+      ...webServices(config, paymentProviderUrl, temporalUiUrl),
     },
     { loggerInstance: logger },
   );
   await app.listen({ host: config.api.host, port: config.api.port });
   return app;
+}
+
+/** The web app and what its pages reach: built files, the document store, the payment provider, sign-in. */
+function webServices(config: Config, paymentProviderUrl?: string, temporalUiUrl?: string) {
+  const webRoot = path.resolve(__dirname, '../web/dist');
+  const providerUrl = paymentProviderUrl ?? config.web.paymentProviderUrl;
+  return {
+    ...(fs.existsSync(path.join(webRoot, 'index.html')) ? { webRoot } : {}),
+    documentsDir: path.join(config.dataDir, 'documents'),
+    ...(providerUrl ? { paymentProvider: { url: providerUrl } } : {}),
+    depositAmountCents: config.web.depositAmountCents,
+    ...(temporalUiUrl ? { temporalUiUrl } : {}),
+    ...(config.web.oidc ? { oidc: config.web.oidc } : {}),
+  };
 }
 
 /** The API as its own process (production shape). */

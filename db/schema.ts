@@ -460,6 +460,15 @@ export interface EdfiDeletesTable {
   deleted_at: TimestampDefaultNow;
 }
 
+/** A file a parent uploaded for an enrollment; its bytes are in the document store under `sha256`. */
+export interface EnrollmentDocumentsTable {
+  enrollment_id: string;
+  sha256: string;
+  content_type: string;
+  size_bytes: number;
+  uploaded_at: TimestampDefaultNow;
+}
+
 export interface Database {
   orgs: OrgsTable;
   schools: SchoolsTable;
@@ -483,6 +492,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   api_clients: ApiClientsTable;
   edfi_deletes: EdfiDeletesTable;
+  enrollment_documents: EnrollmentDocumentsTable;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

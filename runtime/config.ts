@@ -85,6 +85,13 @@ const envSchema = z.object({
       )
       .optional(),
   ),
+  PAYMENT_PROVIDER_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  PAYMENT_SIMULATOR_PORT: port.default(8235),
+  DEPOSIT_AMOUNT_CENTS: z.coerce.number().int().positive().max(10_000_000).default(25_000),
+  OIDC_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  OIDC_AUDIENCE: optionalString,
+  OIDC_JWKS_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -131,6 +138,14 @@ export interface Config {
     backgroundCheckWebhookSecret?: string;
     payloadEncryptionKeys?: string;
   };
+  /** The web app's peers: the payment provider (the local simulator unless PAYMENT_PROVIDER_URL) and sign-in. */
+  web: {
+    paymentProviderUrl?: string;
+    paymentSimulatorPort: number;
+    depositAmountCents: number;
+    /** Staff sign-in through OpenID Connect; only the development tokens without it. */
+    oidc?: { issuer: string; audience: string; jwksUrl?: string; roleClaim: string };
+  };
 }
 
 /** Reads and validates the environment once; a missing or malformed variable stops start-up with its name. */
@@ -142,6 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  if (e.OIDC_ISSUER && !e.OIDC_AUDIENCE) {
+    throw new ConfigError([{ variable: 'OIDC_AUDIENCE', message: 'is required with OIDC_ISSUER (the client id)' }]);
+  }
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -176,6 +194,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET,
       backgroundCheckWebhookSecret: e.BACKGROUND_CHECK_WEBHOOK_SECRET,
       payloadEncryptionKeys: e.PAYLOAD_ENCRYPTION_KEYS,
+    },
+    web: {
+      paymentProviderUrl: e.PAYMENT_PROVIDER_URL,
+      paymentSimulatorPort: e.PAYMENT_SIMULATOR_PORT,
+      depositAmountCents: e.DEPOSIT_AMOUNT_CENTS,
+      ...(e.OIDC_ISSUER && e.OIDC_AUDIENCE
+        ? {
+            oidc: {
+              issuer: e.OIDC_ISSUER,
+              audience: e.OIDC_AUDIENCE,
+              ...(e.OIDC_JWKS_URL ? { jwksUrl: e.OIDC_JWKS_URL } : {}),
+              roleClaim: e.OIDC_ROLE_CLAIM,
+            },
+          }
+        : {}),
     },
   };
 }

@@ -11,6 +11,8 @@ import { startPostgres } from '../runtime/postgres';
 import { resolveSecrets } from '../runtime/secrets';
 import { ensureSearchAttributes, startDevServer } from '../runtime/temporal-server';
 import { createWorker } from '../worker';
+import { startPaymentSimulator } from '../simulators/payment';
+import { buildWeb } from './web-build';
 
 /**
  * `npm start`: the whole stack in one command with embedded defaults — PostgreSQL (embedded unless DATABASE_URL),
@@ -113,6 +115,18 @@ async function main(): Promise<void> {
     });
 
     if (config.temporal.address) await ensureSearchAttributes(nativeConnection, config.temporal.namespace);
+    await buildWeb({ log: say });
+    const apiHost = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
+    let paymentProviderUrl = config.web.paymentProviderUrl;
+    if (!paymentProviderUrl) {
+      const payments = await startPaymentSimulator({
+        port: config.web.paymentSimulatorPort,
+        webhookUrl: `http://${apiHost}:${config.api.port}/v1/webhooks/payments`,
+        webhookSecret: secrets.paymentWebhookSecret,
+      });
+      stops.push({ name: 'payment simulator', run: () => payments.close() });
+      paymentProviderUrl = payments.url;
+    }
     const app = await startApi({
       config,
       secrets,
@@ -120,6 +134,8 @@ async function main(): Promise<void> {
       connection: nativeConnection,
       logger,
       eagerWorkflowStart: true,
+      paymentProviderUrl,
+      ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
     });
     stops.push({ name: 'API', run: () => app.close() });
 
@@ -129,7 +145,9 @@ async function main(): Promise<void> {
         '',
         'TSA Enrollment Engine is running',
         `  API           ${apiUrl}/v1`,
+        `  Web app       ${apiUrl}/   (staff sign-in ${apiUrl}/en/sign-in)`,
         `  API docs      ${apiUrl}/docs`,
+        `  Payments      ${paymentProviderUrl} (${config.web.paymentProviderUrl ? 'PAYMENT_PROVIDER_URL' : 'simulator'})`,
         `  Health        ${apiUrl}/health`,
         `  Temporal      ${temporalAddress}${uiUrl ? `   Web UI ${uiUrl}` : ''}`,
         `  PostgreSQL    ${postgres.embedded ? `embedded, data in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,

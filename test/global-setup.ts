@@ -9,6 +9,7 @@ import { migrateToLatest } from '../db/migrate';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../runtime/postgres';
 import { startDevServer } from '../runtime/temporal-server';
 import { startTestCluster } from './cluster/temporal-cluster';
+import { buildWeb } from '../scripts/web-build';
 import { freePort } from './helpers/ports';
 
 declare module 'vitest' {
@@ -38,6 +39,8 @@ export default async function setup(project: TestProject) {
       : startDevServer({ log }),
     testPostgres,
     bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger }),
+    // The browser tests open the built web app; built here when missing or older than its sources.
+    buildWeb({ log }),
   ]);
   const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');
   fs.writeFileSync(workflowBundlePath, bundle.code);

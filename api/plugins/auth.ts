@@ -1,8 +1,10 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
 import { forbidden, HttpError } from '../shared/errors';
+import { createOidcVerifier, OidcTokenError, type OidcOptions } from './oidc';
 
 export const ROLES = ['parent', 'coach', 'ops', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -31,8 +33,18 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ secret: string }>(
-  async (app, { secret }) => {
+/** The API's own tokens are HS256; anything else is for the OpenID Connect issuer, when one is configured. */
+function isLocalToken(authorization: string): boolean {
+  try {
+    return decodeProtectedHeader(authorization.replace(/^Bearer\s+/i, '')).alg === 'HS256';
+  } catch {
+    return true;
+  }
+}
+
+export default fp<{ secret: string; oidc?: OidcOptions }>(
+  async (app, { secret, oidc }) => {
+    const verifyOidc = oidc ? createOidcVerifier(oidc) : undefined;
     await app.register(fastifyJwt, {
       secret,
       sign: { algorithm: 'HS256', expiresIn: '12h' },
@@ -48,11 +60,19 @@ export default fp<{ secret: string }>(
         throw new HttpError(401, 'unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
       }
       let claims: unknown;
-      try {
-        claims = await request.jwtVerify();
-      } catch (err) {
-        const expired = (err as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
-        throw new HttpError(401, 'unauthorized', expired ? 'token expired' : 'invalid token');
+      if (verifyOidc && !isLocalToken(request.headers.authorization)) {
+        try {
+          claims = await verifyOidc(request.headers.authorization.replace(/^Bearer\s+/i, ''));
+        } catch (err) {
+          throw new HttpError(401, 'unauthorized', err instanceof OidcTokenError ? err.message : 'invalid token');
+        }
+      } else {
+        try {
+          claims = await request.jwtVerify();
+        } catch (err) {
+          const expired = (err as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
+          throw new HttpError(401, 'unauthorized', expired ? 'token expired' : 'invalid token');
+        }
       }
       const parsed = tokenClaimsSchema.safeParse(claims);
       if (!parsed.success) throw new HttpError(401, 'unauthorized', 'token has no valid role claim');

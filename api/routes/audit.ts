@@ -83,6 +83,13 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         params: workflowParams,
         querystring: z.object({
           reveal: z.enum(['true', 'false']).default('false'),
+          reason: z
+            .string()
+            .trim()
+            .min(1)
+            .max(500)
+            .optional()
+            .describe("why the auditor reveals: kept with the reveal's audit row"),
           limit: pageLimit(200, 1000),
           cursor: cursorQuery,
         }),
@@ -115,7 +122,15 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
 
       if (reveal) {
         // Logged before the data leaves; if the row cannot be written, nothing is revealed.
-        await request.audit(db, { target: workflowId, outcome: 200, details: { reveal: true, events: page.length } });
+        await request.audit(db, {
+          target: workflowId,
+          outcome: 200,
+          details: {
+            reveal: true,
+            events: page.length,
+            ...(request.query.reason ? { reason: request.query.reason } : {}),
+          },
+        });
       }
       return {
         workflowId,

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { inject } from 'vitest';
-import { buildApp } from '../../api/app';
+import { buildApp, type AppServices } from '../../api/app';
 import { createDb } from '../../db';
 import type { Database } from '../../db/schema';
 import { createDataConverter } from '../../runtime/codec';
@@ -49,6 +49,8 @@ export interface TestStackOptions {
   temporalAddress?: string;
   enrollmentTimings?: EnrollmentTimings;
   startWorker?: boolean;
+  /** More of the API's services (the web app's: its files, the document store, the payment provider). */
+  services?: Partial<AppServices>;
 }
 
 /** The product as one test file sees it: the API on its own task queue, a worker for it, the shared server. */
@@ -73,6 +75,7 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
     workflowBundle: { codePath: inject('workflowBundlePath') },
     eagerWorkflowStart: true,
     rateLimits: TEST_RATE_LIMITS,
+    ...options.services,
   });
   await app.ready();
 

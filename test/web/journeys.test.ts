@@ -1,0 +1,333 @@
+/// <reference lib="dom" />
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { createDocumentStore } from '../../api/services/document-store';
+import { WEB_DIST } from '../../scripts/web-build';
+import { startPaymentSimulator, type PaymentSimulator } from '../../simulators/payment';
+import { checkPage, launchBrowser, type Browser } from '../helpers/browser';
+import { bearer, createInvitation, token, waitForValue } from '../helpers/enrollment';
+import { freePort } from '../helpers/ports';
+import { createTestStack, TEST_SECRETS, type TestStack } from '../helpers/stack';
+
+/**
+ * The web app in Chromium against the real stack: the API serving the built app on a port of its own, a worker,
+ * Temporal, PostgreSQL and the payment provider's simulator. One family's enrollment is carried through the three
+ * journeys: the parent enrolls (the records fail on a birth date after school entry), ops correct and retry it,
+ * an auditor reads its history and reveals it.
+ */
+/** A journey is many pages, each waiting on the stack and checked by axe-core: minutes on a loaded machine. */
+const JOURNEY_TIMEOUT_MS = 300_000;
+
+describe('web app journeys', () => {
+  let stack: TestStack;
+  let payments: PaymentSimulator;
+  let browser: Browser;
+  let base: string;
+  const documentsDir = path.join(inject('tmpDir'), `documents-${process.pid}`);
+  let enrollmentId: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    payments = await startPaymentSimulator({
+      webhookUrl: `${base}/v1/webhooks/payments`,
+      webhookSecret: TEST_SECRETS.paymentWebhookSecret,
+    });
+    stack = await createTestStack({
+      services: {
+        webRoot: WEB_DIST,
+        documentsDir,
+        paymentProvider: { url: payments.url },
+        depositAmountCents: 25_000,
+        temporalUiUrl: 'http://127.0.0.1:8233',
+      },
+    });
+    await stack.app.listen({ host: '127.0.0.1', port });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    await payments?.close();
+  });
+
+  const row = () =>
+    stack.db.selectFrom('enrollments').selectAll().where('enrollment_id', '=', enrollmentId).executeTakeFirstOrThrow();
+
+  async function fill(page: Page, label: string, value: string) {
+    await page.getByLabel(label, { exact: true }).fill(value);
+  }
+
+  const file = (name: string, text: string) => ({
+    name,
+    mimeType: 'application/pdf',
+    buffer: Buffer.from(`%PDF-1.4\n% ${text}\n%%EOF\n`),
+  });
+
+  it(
+    'takes a parent from the invitation link to enrolled: a field error fixed, a reopened tab, documents, payment',
+    async () => {
+      const invitation = await createInvitation(stack);
+      const link = `${base}/en/join/${invitation.invitationToken}`;
+      let page = await browser.context.newPage();
+      await page.goto(link);
+
+      // Step 1, with a phone number the API refuses: the error shows under the phone field, tied to it.
+      await page.getByRole('heading', { name: 'Parent or guardian' }).waitFor();
+      await checkPage(page, 'parent-1-guardian');
+      await fill(page, 'First name', 'Maria');
+      await fill(page, 'Last name', 'Lopez');
+      await fill(page, 'Email', 'maria.lopez+web@example.com');
+      await fill(page, 'Phone', '12');
+      await page.getByLabel('Relationship to the student').selectOption('mother');
+      await fill(page, 'Street address', '100 Congress Ave');
+      await fill(page, 'City', 'Austin');
+      await fill(page, 'State (two letters, e.g. TX)', 'TX');
+      await fill(page, 'ZIP code', '78701');
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+      const phone = page.getByLabel('Phone', { exact: true });
+      await page.locator('#f-guardian-phone-error').waitFor();
+      expect(await phone.getAttribute('aria-invalid')).toBe('true');
+      expect(await phone.getAttribute('aria-describedby')).toBe('f-guardian-phone-error');
+      expect(await page.locator('#f-guardian-phone-error').textContent()).toMatch(/phone number/);
+      expect(await page.locator('[aria-invalid="true"]').count()).toBe(1);
+      // The first field in error has the focus.
+      await page.waitForFunction(() => document.activeElement?.id === 'f-guardian-phone');
+      await checkPage(page, 'parent-1-field-error');
+      const session = await page.evaluate(
+        (key) => JSON.parse(localStorage.getItem(key) ?? '{}') as { enrollmentId: string },
+        `tsa.parent.${invitation.invitationToken}`,
+      );
+      enrollmentId = session.enrollmentId;
+      expect((await row()).current_step).toBe(1);
+
+      await phone.fill('512-555-0142');
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+
+      // Step 2, with the keyboard only: tab to the first sport and tick it with the space bar.
+      await page.getByRole('heading', { name: 'Program' }).waitFor();
+      await checkPage(page, 'parent-2-program');
+      await page.keyboard.press('Tab');
+      await page.getByLabel('basketball').focus();
+      await page.keyboard.press('Space');
+      expect(await page.getByLabel('basketball').isChecked()).toBe(true);
+      await page.getByLabel('Grade level').selectOption('05');
+      await fill(page, 'Expected start date', '2026-08-17');
+      await page.getByLabel('Previous school (optional)').focus();
+      await page.keyboard.type('Austin Middle School');
+      await page.keyboard.press('Enter');
+
+      // Step 3: the booked time, then waiting for the coach.
+      await page.getByRole('heading', { name: 'Consultation' }).waitFor();
+      await fill(page, 'Consultation date and time', '2026-12-10T15:30');
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+      await page.getByText('Waiting for your coach to confirm').waitFor();
+      expect(await page.locator('.booked').textContent()).toMatch(/December 10, 2026/);
+      await checkPage(page, 'parent-3-waiting');
+
+      // A step out of order cannot be reached: asking for step 5 shows the open step 3.
+      await page.goto(`${link}?step=5`);
+      await page.getByText('Waiting for your coach to confirm').waitFor();
+      expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Consultation');
+
+      // The tab is closed; the coach confirms; the link opened again resumes at step 4 with the same enrollment.
+      await page.close();
+      const confirmed = await stack.app.inject({
+        method: 'POST',
+        url: `/v1/enrollments/${enrollmentId}/consultation`,
+        headers: bearer(token(stack, { role: 'ops' })),
+        payload: { completed: true },
+      });
+      expect(confirmed.statusCode, confirmed.body).toBe(202);
+      await waitForValue(row, (r) => r.current_step === 4, 'the projection at step 4');
+      page = await browser.context.newPage();
+      await page.goto(link);
+      await page.getByRole('heading', { name: 'Student' }).waitFor();
+      expect(await page.getByText('Step 4 of 6').count()).toBe(1);
+      const enrollments = await stack.db
+        .selectFrom('enrollments')
+        .select('enrollment_id')
+        .where('invitation_id', '=', invitation.invitationId)
+        .execute();
+      expect(enrollments).toEqual([{ enrollment_id: enrollmentId }]);
+      await checkPage(page, 'parent-4-student');
+
+      // Step 4 with a birth date after school entry: the records will fail, the parent goes on.
+      await fill(page, 'First name', 'Sofia');
+      await fill(page, 'Last name', 'Lopez');
+      await fill(page, 'Date of birth', '2099-01-01');
+      await page.getByLabel('Sex').selectOption('Female');
+      await page.getByLabel('Yes').check();
+      await page.getByLabel('White').check();
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+
+      // Step 5: the checklist; each file hashed in the browser and uploaded to the document store.
+      await page.getByRole('heading', { name: 'Documents' }).waitFor();
+      await checkPage(page, 'parent-5-documents');
+      const files = {
+        'Birth certificate': file('birth.pdf', 'birth certificate'),
+        'Immunization record': file('shots.pdf', 'immunizations'),
+        'Proof of residence': file('lease.pdf', 'lease'),
+      };
+      for (const [label, upload] of Object.entries(files)) {
+        await page.getByLabel(label).setInputFiles(upload);
+        await page.getByText(`Uploaded: ${upload.name}`).waitFor();
+      }
+      await checkPage(page, 'parent-5-documents-uploaded');
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+      await page.getByRole('heading', { name: 'Deposit' }).waitFor();
+
+      const digests = Object.values(files).map((f) => createHash('sha256').update(f.buffer).digest('hex'));
+      const stored = await stack.db
+        .selectFrom('enrollment_documents')
+        .select(['sha256', 'content_type'])
+        .where('enrollment_id', '=', enrollmentId)
+        .orderBy('sha256')
+        .execute();
+      expect(stored).toEqual(digests.sort().map((sha256) => ({ sha256, content_type: 'application/pdf' })));
+      const store = createDocumentStore(documentsDir);
+      for (const f of Object.values(files)) {
+        const sha256 = createHash('sha256').update(f.buffer).digest('hex');
+        expect(fs.readFileSync(store.pathOf(sha256))).toEqual(f.buffer);
+      }
+
+      // Step 6: the provider's hosted checkout, its signed webhook, and back to the app.
+      await page.getByText('A deposit of $250.00').waitFor();
+      await checkPage(page, 'parent-6-deposit');
+      await page.getByRole('button', { name: 'Pay the deposit' }).click();
+      await page.waitForURL(`${payments.url}/pay/**`);
+      await checkPage(page, 'payment-simulator-checkout');
+      await page.getByRole('button', { name: 'Pay 250.00 USD' }).click();
+      await page.getByRole('heading', { name: 'Your child is enrolled!' }).waitFor();
+      expect(page.url()).toMatch(new RegExp(`^${base}/en/join/`));
+      // The records failed: the parent learns that staff will follow up, and never sees the error.
+      await page.getByText('Our staff will follow up').waitFor();
+      expect(await page.locator('main').textContent()).not.toMatch(/birth|date|error/i);
+      await checkPage(page, 'parent-7-enrolled');
+      // Enrolled, the browser keeps the enrollment and its token, no longer the family's answers.
+      const kept = await page.evaluate((key) => localStorage.getItem(key), `tsa.parent.${invitation.invitationToken}`);
+      expect(JSON.parse(kept!)).toEqual({ enrollmentId, parentToken: expect.any(String), answers: {} });
+      const enrolled = await row();
+      expect(enrolled).toMatchObject({ status: 'enrolled', student_records_status: 'failed' });
+
+      // Spanish on the same page.
+      await page.getByRole('link', { name: 'Español' }).click();
+      await page.getByRole('heading', { name: '¡Su hijo o hija está inscrito!' }).waitFor();
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe('es');
+      await checkPage(page, 'parent-7-enrolled-es');
+      await page.close();
+    },
+    JOURNEY_TIMEOUT_MS,
+  );
+
+  async function signIn(page: Page, role: 'ops' | 'auditor') {
+    await page.goto(`${base}/en/sign-in`);
+    await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
+    await checkPage(page, `staff-sign-in`);
+    await page.getByLabel('Access token').fill(token(stack, { role, sub: `web-${role}` }));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it(
+    'lets ops retry the failed record set with a corrected birth date',
+    async () => {
+      expect(enrollmentId).toBeDefined();
+      const page = await browser.context.newPage();
+      await signIn(page, 'ops');
+      await page.getByRole('heading', { name: 'Failed student records' }).waitFor();
+      const card = page.locator('li.card', { has: page.getByRole('heading', { name: enrollmentId }) });
+      await card.waitFor();
+      expect(await card.getByRole('link', { name: 'Open in Temporal' }).getAttribute('href')).toBe(
+        `http://127.0.0.1:8233/namespaces/default/workflows/${enrollmentId}`,
+      );
+      await checkPage(page, 'ops-failed-records');
+
+      // A correction the API refuses (a first name longer than Ed-Fi allows) shows under its field; fixed, it goes out.
+      await card.getByRole('button', { name: 'Retry with corrections' }).click();
+      await card.getByLabel('Date of birth').fill('2012-03-14');
+      const firstName = card.getByLabel('First name');
+      await firstName.fill('S'.repeat(76));
+      await card.getByRole('button', { name: 'Retry', exact: true }).click();
+      await card.locator('.field-error').first().waitFor();
+      expect(await firstName.getAttribute('aria-invalid')).toBe('true');
+      expect(await card.locator(`#${await firstName.getAttribute('aria-describedby')}`).textContent()).toMatch(/75/);
+      expect((await row()).student_records_status).toBe('failed');
+      await checkPage(page, 'ops-retry-correction-error');
+      await firstName.fill('Sofía');
+      await card.getByRole('button', { name: 'Retry', exact: true }).click();
+      await page.getByText(`Retry sent for ${enrollmentId}.`).waitFor();
+
+      const created = await waitForValue(row, (r) => r.student_records_status === 'created', 'the records created');
+      const student = await stack.db
+        .selectFrom('students')
+        .select(['birth_date', 'first_name'])
+        .where('student_unique_id', '=', created.student_unique_id!)
+        .executeTakeFirstOrThrow();
+      expect(student.first_name).toBe('Sofía');
+      expect(student.birth_date).toBe('2012-03-14');
+      // The list shows failed record sets only: reloaded, this one is gone.
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await waitForValue(
+        () => card.count(),
+        (n) => n === 0,
+        'the repaired enrollment leaving the list',
+      );
+      await page.close();
+    },
+    JOURNEY_TIMEOUT_MS,
+  );
+
+  it(
+    'lets an auditor reveal a masked field, with a reason, and find the reveal in the audit log',
+    async () => {
+      expect(enrollmentId).toBeDefined();
+      const page = await browser.context.newPage();
+      await signIn(page, 'auditor');
+      await page.getByRole('heading', { name: 'Audit', exact: true }).waitFor();
+      await page.getByLabel('Workflow id').fill(enrollmentId);
+      await page.getByRole('button', { name: 'Show history' }).click();
+      await page.getByText('Personal data is masked.').waitFor();
+      const events = page.locator('ol.events');
+      expect(await events.textContent()).not.toContain('Sof');
+      await checkPage(page, 'audit-history-masked');
+
+      await page.getByRole('button', { name: 'Reveal personal data' }).click();
+      await page.getByRole('button', { name: 'Reveal', exact: true }).click();
+      const reason = page.getByLabel('Why do you need to see personal data?');
+      expect(await reason.getAttribute('aria-invalid')).toBe('true');
+      expect(await page.getByText('Your reveal and its reason are written to the audit log.').count()).toBe(1);
+      await checkPage(page, 'audit-reveal-reason');
+      await reason.fill('Family asked to check the birth date on file');
+      await page.getByRole('button', { name: 'Reveal', exact: true }).click();
+      await page.getByText('This reveal was written to the audit log.').waitFor();
+      expect(await events.textContent()).toContain('Sofia');
+
+      // The audit log (reloaded after the reveal) names the auditor, the workflow and the reason.
+      await page.getByLabel('Target').fill(enrollmentId);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      const revealRow = page.locator('tr', { hasText: 'Family asked to check the birth date on file' });
+      await revealRow.waitFor();
+      expect(await revealRow.textContent()).toContain('web-auditor');
+      await checkPage(page, 'audit-log');
+      const logged = await stack.db
+        .selectFrom('audit_log')
+        .select(['actor', 'role', 'details'])
+        .where('target', '=', enrollmentId)
+        .where('actor', '=', 'web-auditor')
+        .execute();
+      expect(logged).toEqual([
+        {
+          actor: 'web-auditor',
+          role: 'auditor',
+          details: expect.objectContaining({ reveal: true, reason: 'Family asked to check the birth date on file' }),
+        },
+      ]);
+      await page.close();
+    },
+    JOURNEY_TIMEOUT_MS,
+  );
+});

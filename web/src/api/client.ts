@@ -1,0 +1,35 @@
+import createClient from 'openapi-fetch';
+import type { paths } from './schema';
+
+/** The API, typed from its own OpenAPI document (`npm run web:api` regenerates `schema.d.ts`). */
+export const api = createClient<paths>({ baseUrl: '' });
+
+export type ApiError = { error: string; message: string; issues?: { path: string; message: string }[] };
+/** The 200 answer of a route, as the API's OpenAPI document describes it. */
+export type Answer<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer T } } };
+}
+  ? T
+  : never;
+export type Progress = Answer<'/v1/enrollments/{id}', 'get'>;
+
+export const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+const STAFF_TOKEN_KEY = 'tsa.staff.token';
+
+/** A staff member's token (pasted from `npm run token`, or from the identity provider), kept in this browser. */
+export const staffToken = {
+  get: () => localStorage.getItem(STAFF_TOKEN_KEY),
+  set: (token: string) => localStorage.setItem(STAFF_TOKEN_KEY, token),
+  clear: () => localStorage.removeItem(STAFF_TOKEN_KEY),
+};
+
+/** The role a token names, read without verifying (the API verifies every request); for choosing what to show. */
+export function roleOf(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { role?: unknown };
+    return typeof payload.role === 'string' ? payload.role : undefined;
+  } catch {
+    return undefined;
+  }
+}
