@@ -17,6 +17,8 @@ import { registerErrorHandler } from './errors';
 import auditLogPlugin from './plugins/audit-log';
 import authPlugin from './plugins/auth';
 import auditRoutes from './routes/audit';
+import backgroundCheckWebhookRoutes from './routes/background-check-webhooks';
+import coachRoutes from './routes/coaches';
 import codecRoutes, { DEFAULT_UI_ORIGINS } from './routes/codec';
 import enrollmentRoutes from './routes/enrollments';
 import healthRoutes from './routes/health';
@@ -82,6 +84,8 @@ export const api = fp<AppServices>(
         await v1.register(invitationRoutes);
         await v1.register(enrollmentRoutes);
         await v1.register(webhookRoutes);
+        await v1.register(coachRoutes);
+        await v1.register(backgroundCheckWebhookRoutes);
         await v1.register(opsRoutes);
         await v1.register(auditRoutes);
         await v1.register(codecRoutes, {

@@ -56,6 +56,15 @@ const envSchema = z.object({
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   PAYMENT_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   BACKGROUND_CHECK_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  BACKGROUND_CHECK_API_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL, e.g. https://api.checkr.com')
+      .optional(),
+  ),
+  BACKGROUND_CHECK_API_KEY: optionalString,
+  BACKGROUND_CHECK_SIMULATOR_PORT: port.default(8235),
+  BACKGROUND_CHECK_SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   PAYLOAD_ENCRYPTION_KEYS: optionalString.pipe(
     z
       .string()
@@ -92,6 +101,8 @@ export interface Config {
     uiOrigins: string[];
   };
   defaultSchoolId: number;
+  /** The background-check provider; the local simulator (started by `npm start`) unless `apiUrl` is set. */
+  backgroundCheck: { apiUrl?: string; apiKey: string; simulatorPort: number; simulatorDelayMs: number };
   secrets: {
     jwtSecret?: string;
     paymentWebhookSecret?: string;
@@ -109,6 +120,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  if (e.BACKGROUND_CHECK_API_URL && !e.BACKGROUND_CHECK_API_KEY) {
+    throw new ConfigError([
+      { variable: 'BACKGROUND_CHECK_API_KEY', message: 'is required when BACKGROUND_CHECK_API_URL is set' },
+    ]);
+  }
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -131,6 +147,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ],
     },
     defaultSchoolId: e.DEFAULT_SCHOOL_ID,
+    backgroundCheck: {
+      apiUrl: e.BACKGROUND_CHECK_API_URL,
+      apiKey: e.BACKGROUND_CHECK_API_KEY ?? 'simulator-key',
+      simulatorPort: e.BACKGROUND_CHECK_SIMULATOR_PORT,
+      simulatorDelayMs: e.BACKGROUND_CHECK_SIMULATOR_DELAY_MS,
+    },
     secrets: {
       jwtSecret: e.JWT_SECRET,
       paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET,

@@ -1,1 +1,2 @@
 export { enrollmentWorkflow } from './enrollment';
+export { coachOnboardingWorkflow } from './coach-onboarding/workflow';

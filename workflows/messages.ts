@@ -23,6 +23,9 @@ export const EnrollmentStepKey = defineSearchAttributeKey('EnrollmentStep', Sear
 export const StudentRecordsStatusKey = defineSearchAttributeKey('StudentRecordsStatus', SearchAttributeType.KEYWORD);
 export const CoachIdKey = defineSearchAttributeKey('CoachId', SearchAttributeType.KEYWORD);
 export const SchoolIdKey = defineSearchAttributeKey('SchoolId', SearchAttributeType.INT);
+/** A coach onboarding's status (`in_progress`, `completed`, `failed`, `expired`) and current step. */
+export const CoachOnboardingStatusKey = defineSearchAttributeKey('CoachOnboardingStatus', SearchAttributeType.KEYWORD);
+export const CoachOnboardingStepKey = defineSearchAttributeKey('CoachOnboardingStep', SearchAttributeType.INT);
 
 /** Custom search attributes the workflows set; none carries personal data. */
 export const SEARCH_ATTRIBUTES = [
@@ -31,6 +34,8 @@ export const SEARCH_ATTRIBUTES = [
   StudentRecordsStatusKey,
   CoachIdKey,
   SchoolIdKey,
+  CoachOnboardingStatusKey,
+  CoachOnboardingStepKey,
 ] as const;
 
 export type EnrollmentStatus = 'in_progress' | 'registered' | 'enrolled' | 'cancelled' | 'expired';
@@ -39,7 +44,7 @@ export type StudentRecordsStatus = 'not_started' | 'creating' | 'created' | 'fai
 
 /** Who sent a message; carried into the history so auditors can see it. */
 export interface Actor {
-  role: 'parent' | 'coach' | 'ops' | 'auditor' | 'system' | 'payment_provider';
+  role: 'parent' | 'coach' | 'ops' | 'auditor' | 'system' | 'payment_provider' | 'background_check_provider';
   id: string;
 }
 
