@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: [
       'test/histories/record.histories.ts',
+      'test/histories/record-coach.histories.ts',
       // `histories:record-rescue`: an enrollment an older checkout's code left waiting, rescued by this one's.
       ...(process.env.HISTORIES_OLD_WORKFLOWS ? ['test/histories/record-rescue.histories.ts'] : []),
     ],
