@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitForValue } from '../helpers/enrollment';
-import {
-  candidateOf,
-  coachSteps,
-  passQuiz,
-  signUp,
-  stepOk,
-  throughBackgroundCheckRequest,
-  waitForCoach,
-} from '../helpers/coaches';
+import { candidateOf, passQuiz, signUp, throughBackgroundCheckRequest, waitForCoach } from '../helpers/coaches';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/coach-worker-process';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
@@ -23,8 +15,8 @@ afterAll(async () => {
 });
 
 it(
-  'a worker killed while the check is out: the result lands, and a new worker finishes the onboarding',
-  { timeout: 120_000 },
+  'a worker killed while the check is out: the result lands, and a new worker carries on',
+  { timeout: 180_000 },
   async () => {
     const first = await startWorkerProcess(stack);
     workers.push(first);
@@ -46,19 +38,17 @@ it(
     );
     expect(deliveries.map((d) => d.status)).toEqual([202, 202, 202]);
 
-    const second = await startWorkerProcess(stack);
-    workers.push(second);
+    // The new worker runs in this process: only the one killed had to be a process of its own.
+    await stack.startWorker();
     const passed = await waitForCoach(stack, coach, (p) => p.backgroundCheck.status === 'passed', 60_000);
     expect(passed.steps[2]).toMatchObject({ status: 'completed' });
-    await passQuiz(stack, coach);
-    const done = await stepOk(stack, coach, 5, coachSteps[5]);
-    expect(done.status).toBe('completed');
-    const checks = await stack.db
-      .selectFrom('background_checks')
-      .selectAll()
-      .where('coach_id', '=', coach.coachId)
-      .execute();
+    const checks = await waitForValue(
+      () => stack.db.selectFrom('background_checks').selectAll().where('coach_id', '=', coach.coachId).execute(),
+      (rows) => rows[0]?.status === 'passed',
+      'the background check row',
+    );
     expect(checks).toMatchObject([{ status: 'passed', report_result: 'clear' }]);
-    await stack.client.workflow.getHandle(`timeline:${done.timelineId}`).terminate('not registered on this branch');
+    // And the onboarding goes on from there.
+    expect((await passQuiz(stack, coach)).currentStep).toBe(5);
   },
 );

@@ -232,3 +232,22 @@ describe('background check events', () => {
     expect(toProjection(state).backgroundCheck?.requestKey).toBe('TSA-COACH-20261201-AAAAAA:2');
   });
 });
+
+describe('events that arrive before the request is answered', () => {
+  it('are kept and applied, in their order, once the candidate is known', () => {
+    const state = fresh();
+    submit(state, 1);
+    submit(state, 2);
+    submit(state, 3);
+    applyCheckEvent(state, event({ eventId: 'evt_2', createdAt: later(2000) }), NOW);
+    applyCheckEvent(
+      state,
+      event({ eventId: 'evt_1', type: 'report.created', createdAt: later(1000), result: null }),
+      NOW,
+    );
+    expect(state.check.status).toBe('pending');
+    checkRequested(state, 1, { candidateId: 'cand_1', invitationId: 'inv_1' }, NOW);
+    expect(state.check.status).toBe('passed');
+    expect(state.check.seenEventIds).toEqual(['evt_1', 'evt_2']);
+  });
+});

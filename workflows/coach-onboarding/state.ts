@@ -66,6 +66,8 @@ export interface BackgroundCheckState {
   /** The newest provider event applied: an older one arriving later says nothing new. */
   lastEventAt?: string;
   seenEventIds: string[];
+  /** Events that arrived while the request's answer (the candidate id) was not yet recorded, applied once it is. */
+  earlyEvents?: BackgroundCheckEventMessage[];
 }
 
 export interface CoachState {
@@ -468,6 +470,11 @@ export function checkRequested(
   state.check.invitationId = provider.invitationId;
   state.updatedAt = now;
   state.version += 1;
+  const early = state.check.earlyEvents ?? [];
+  delete state.check.earlyEvents;
+  for (const event of [...early].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt))) {
+    applyCheckEvent(state, event, now);
+  }
 }
 
 export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored';
@@ -479,6 +486,13 @@ export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored';
 export function applyCheckEvent(state: CoachState, event: BackgroundCheckEventMessage, now: string): EventOutcome {
   const check = state.check;
   if (check.seenEventIds.includes(event.eventId)) return 'duplicate';
+  // The provider can answer before the workflow records its reply to the request (a worker that died in between).
+  if (checkRequestPending(state)) {
+    if (!check.earlyEvents?.some((e) => e.eventId === event.eventId)) {
+      check.earlyEvents = [...(check.earlyEvents ?? []), event].slice(-MAX_SEEN_EVENTS);
+    }
+    return 'ignored';
+  }
   check.seenEventIds = [...check.seenEventIds, event.eventId].slice(-MAX_SEEN_EVENTS);
   if (event.candidateId !== check.candidateId || isClosed(state)) return 'ignored';
   if (checkIsFinal(state) || check.status === 'expired') return 'ignored';
