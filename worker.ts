@@ -2,6 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import type { DataConverter } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { createActivities } from './activities';
+import type { BackgroundCheckProviderConfig } from './activities/background-check-provider';
 import { createDb } from './db';
 import { migrateToLatest } from './db/migrate';
 import type { Database } from './db/schema';
@@ -21,6 +22,8 @@ export interface EnrollmentWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
   maxCachedWorkflows?: number;
+  /** Where coach background checks are ordered. */
+  backgroundCheck?: BackgroundCheckProviderConfig;
 }
 
 export async function createWorker(options: EnrollmentWorkerOptions): Promise<Worker> {
@@ -31,11 +34,22 @@ export async function createWorker(options: EnrollmentWorkerOptions): Promise<Wo
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     dataConverter: options.dataConverter,
-    activities: createActivities({ db: options.db }),
+    activities: createActivities({
+      db: options.db,
+      ...(options.backgroundCheck ? { backgroundCheck: options.backgroundCheck } : {}),
+    }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: workflowBundleOptions.workflowsPath }),
   });
+}
+
+/** The configured provider, or the local simulator `npm start` runs. */
+export function backgroundCheckProvider(config: ReturnType<typeof loadConfig>): BackgroundCheckProviderConfig {
+  return {
+    baseUrl: config.backgroundCheck.apiUrl ?? `http://127.0.0.1:${config.backgroundCheck.simulatorPort}`,
+    apiKey: config.backgroundCheck.apiKey,
+  };
 }
 
 /** Runs the worker as its own process (production shape); `npm start` runs it inside the local stack instead. */
@@ -59,6 +73,7 @@ async function main(): Promise<void> {
     dataConverter: createDataConverter(secrets.payloadKeys),
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
+    backgroundCheck: backgroundCheckProvider(config),
   });
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs those handlers).

@@ -21,6 +21,8 @@ import rateLimitsPlugin, { DEFAULT_RATE_LIMITS, type RateLimits } from './plugin
 import securityHeadersPlugin, { clientErrorHandler, swaggerUiCsp } from './plugins/security-headers';
 import textGuardPlugin from './plugins/text-guard';
 import auditRoutes from './routes/audit';
+import backgroundCheckWebhookRoutes from './routes/background-check-webhooks';
+import coachRoutes from './routes/coaches';
 import codecRoutes, { DEFAULT_UI_ORIGINS } from './routes/codec';
 import documentRoutes from './routes/documents';
 import enrollmentRoutes from './routes/enrollments';
@@ -119,6 +121,8 @@ export const api = fp<AppServices>(
         await v1.register(invitationRoutes);
         await v1.register(enrollmentRoutes);
         await v1.register(webhookRoutes);
+        await v1.register(coachRoutes);
+        await v1.register(backgroundCheckWebhookRoutes);
         await v1.register(opsRoutes);
         await v1.register(auditRoutes);
         await v1.register(standardsOpsRoutes);

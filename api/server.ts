@@ -49,6 +49,7 @@ export async function startApi({
       defaultSchoolId: config.defaultSchoolId,
       jwtSecret: secrets.jwtSecret,
       paymentWebhookSecret: secrets.paymentWebhookSecret,
+      backgroundCheckWebhookSecret: secrets.backgroundCheckWebhookSecret,
       temporalUiOrigins: config.temporal.uiOrigins,
       dataConverter,
       eagerWorkflowStart: eagerWorkflowStart ?? false,

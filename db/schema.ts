@@ -57,7 +57,7 @@ export const BACKGROUND_CHECK_REQUEST_STATUSES = ['pending', 'passed', 'failed',
 export type BackgroundCheckRequestStatus = (typeof BACKGROUND_CHECK_REQUEST_STATUSES)[number];
 
 /** `coach_profiles.onboarding_status` (the seed's `OnboardingStatus`). */
-export const ONBOARDING_STATUSES = ['not_started', 'in_progress', 'completed', 'expired'] as const;
+export const ONBOARDING_STATUSES = ['not_started', 'in_progress', 'completed', 'failed', 'expired'] as const;
 export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];
 
 export const INVITATION_STATUSES = ['pending', 'redeemed', 'expired', 'revoked'] as const;
@@ -281,6 +281,11 @@ export interface CoachProfilesTable {
   school_id: number | null;
   created_at: TimestampDefaultNow;
   updated_at: TimestampDefaultNow;
+  bio: string | null;
+  current_step: Generated<number>;
+  failure_reason: string | null;
+  /** The coach onboarding workflow writes only versions greater than the stored one. */
+  projection_version: Generated<number>;
 }
 
 export interface BackgroundChecksTable {
@@ -292,6 +297,31 @@ export interface BackgroundChecksTable {
   requested_at: TimestampDefaultNow;
   completed_at: NullableTimestamp;
   result: NullableJson<JsonObject>;
+  /** `{coachId}:{n}`, the coach's n-th request. */
+  request_key: string | null;
+  candidate_id: string | null;
+  invitation_id: string | null;
+  report_id: string | null;
+  report_status: string | null;
+  report_result: string | null;
+  adjudication: string | null;
+  legal_first_name: string | null;
+  legal_last_name: string | null;
+  birth_date: NullableDateOnly;
+  /** The only part of the SSN ever stored. */
+  ssn_last4: string | null;
+  updated_at: TimestampDefaultNow;
+}
+
+/** Background-check webhook events received, by the provider's event id (de-duplication). */
+export interface BackgroundCheckEventsTable {
+  event_id: string;
+  type: string;
+  object_id: string | null;
+  candidate_id: string | null;
+  coach_id: string | null;
+  created_at: Timestamp;
+  received_at: TimestampDefaultNow;
 }
 
 export interface QuizAttemptsTable {
@@ -301,6 +331,12 @@ export interface QuizAttemptsTable {
   score_percent: Numeric;
   passed: boolean;
   attempted_at: TimestampDefaultNow;
+  attempt_id: string | null;
+  question_ids: JsonWithDefault<string[]>;
+  answers: JsonWithDefault<{ questionId: string; choiceId: string }[]>;
+  correct_count: number | null;
+  started_at: NullableTimestamp;
+  duration_ms: number | null;
 }
 
 export interface InvitationsTable {
@@ -481,6 +517,7 @@ export interface Database {
   coach_profiles: CoachProfilesTable;
   background_checks: BackgroundChecksTable;
   quiz_attempts: QuizAttemptsTable;
+  background_check_events: BackgroundCheckEventsTable;
   invitations: InvitationsTable;
   enrollments: EnrollmentsTable;
   notifications: NotificationsTable;

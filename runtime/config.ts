@@ -76,6 +76,15 @@ const envSchema = z.object({
   RATE_LIMIT_CREDENTIALS: optionalString.pipe(rateBudget),
   RATE_LIMIT_WEBHOOK: optionalString.pipe(rateBudget),
   RATE_LIMIT_TOKEN: optionalString.pipe(rateBudget),
+  BACKGROUND_CHECK_API_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL, e.g. https://api.checkr.com')
+      .optional(),
+  ),
+  BACKGROUND_CHECK_API_KEY: optionalString,
+  BACKGROUND_CHECK_SIMULATOR_PORT: port.default(8235),
+  BACKGROUND_CHECK_SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   PAYLOAD_ENCRYPTION_KEYS: optionalString.pipe(
     z
       .string()
@@ -132,6 +141,8 @@ export interface Config {
     webhook?: RateBudgetSetting;
     token?: RateBudgetSetting;
   };
+  /** The background-check provider; the local simulator (started by `npm start`) unless `apiUrl` is set. */
+  backgroundCheck: { apiUrl?: string; apiKey: string; simulatorPort: number; simulatorDelayMs: number };
   secrets: {
     jwtSecret?: string;
     paymentWebhookSecret?: string;
@@ -159,6 +170,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (e.OIDC_ISSUER && !e.OIDC_AUDIENCE) {
     throw new ConfigError([{ variable: 'OIDC_AUDIENCE', message: 'is required with OIDC_ISSUER (the client id)' }]);
+  }
+  if (e.BACKGROUND_CHECK_API_URL && !e.BACKGROUND_CHECK_API_KEY) {
+    throw new ConfigError([
+      { variable: 'BACKGROUND_CHECK_API_KEY', message: 'is required when BACKGROUND_CHECK_API_URL is set' },
+    ]);
   }
   return {
     env: e.NODE_ENV,
@@ -188,6 +204,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.RATE_LIMIT_CREDENTIALS ? { credentials: e.RATE_LIMIT_CREDENTIALS } : {}),
       ...(e.RATE_LIMIT_WEBHOOK ? { webhook: e.RATE_LIMIT_WEBHOOK } : {}),
       ...(e.RATE_LIMIT_TOKEN ? { token: e.RATE_LIMIT_TOKEN } : {}),
+    },
+    backgroundCheck: {
+      apiUrl: e.BACKGROUND_CHECK_API_URL,
+      apiKey: e.BACKGROUND_CHECK_API_KEY ?? 'simulator-key',
+      simulatorPort: e.BACKGROUND_CHECK_SIMULATOR_PORT,
+      simulatorDelayMs: e.BACKGROUND_CHECK_SIMULATOR_DELAY_MS,
     },
     secrets: {
       jwtSecret: e.JWT_SECRET,

@@ -10,9 +10,10 @@ import { createLogger } from '../runtime/logger';
 import { startPostgres } from '../runtime/postgres';
 import { resolveSecrets } from '../runtime/secrets';
 import { ensureSearchAttributes, startDevServer } from '../runtime/temporal-server';
-import { createWorker } from '../worker';
+import { backgroundCheckProvider, createWorker } from '../worker';
 import { startPaymentSimulator } from '../simulators/payment';
 import { buildWeb } from './web-build';
+import { startBackgroundCheckSimulator } from '../simulators/background-check';
 
 /**
  * `npm start`: the whole stack in one command with embedded defaults — PostgreSQL (embedded unless DATABASE_URL),
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
       ...(config.temporal.workflowBundlePath
         ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } }
         : {}),
+      backgroundCheck: backgroundCheckProvider(config),
     });
     const running = worker.run();
     stops.push({
@@ -140,6 +142,20 @@ async function main(): Promise<void> {
     stops.push({ name: 'API', run: () => app.close() });
 
     const apiUrl = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`;
+    if (!config.backgroundCheck.apiUrl) {
+      const simulator = await startBackgroundCheckSimulator({
+        apiKey: config.backgroundCheck.apiKey,
+        webhookSecret: secrets.backgroundCheckWebhookSecret,
+        webhookUrl: `${apiUrl}/v1/webhooks/background-checks`,
+        port: config.backgroundCheck.simulatorPort,
+        deliveryDelayMs: config.backgroundCheck.simulatorDelayMs,
+        retryDelayMs: 60_000,
+        maxDeliveryAttempts: 10,
+        log: (line) => logger.debug({ component: 'background-check-simulator' }, line),
+      });
+      stops.push({ name: 'background-check simulator', run: () => simulator.close() });
+      say(`background-check simulator on ${simulator.url}`);
+    }
     console.log(
       [
         '',

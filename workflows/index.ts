@@ -1,2 +1,3 @@
 export { enrollmentWorkflow } from './enrollment';
 export { coachTimelineWorkflow } from './timeline/workflow';
+export { coachOnboardingWorkflow } from './coach-onboarding/workflow';

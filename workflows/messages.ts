@@ -32,6 +32,9 @@ export const EnrollmentStepKey = defineSearchAttributeKey('EnrollmentStep', Sear
 export const StudentRecordsStatusKey = defineSearchAttributeKey('StudentRecordsStatus', SearchAttributeType.KEYWORD);
 export const CoachIdKey = defineSearchAttributeKey('CoachId', SearchAttributeType.KEYWORD);
 export const SchoolIdKey = defineSearchAttributeKey('SchoolId', SearchAttributeType.INT);
+/** A coach onboarding's status (`in_progress`, `completed`, `failed`, `expired`) and current step. */
+export const CoachOnboardingStatusKey = defineSearchAttributeKey('CoachOnboardingStatus', SearchAttributeType.KEYWORD);
+export const CoachOnboardingStepKey = defineSearchAttributeKey('CoachOnboardingStep', SearchAttributeType.INT);
 
 /** Custom search attributes the workflows set; none carries personal data. */
 export const SEARCH_ATTRIBUTES = [
@@ -40,11 +43,13 @@ export const SEARCH_ATTRIBUTES = [
   StudentRecordsStatusKey,
   CoachIdKey,
   SchoolIdKey,
+  CoachOnboardingStatusKey,
+  CoachOnboardingStepKey,
 ] as const;
 
 /** Who sent a message; carried into the history so auditors can see it. */
 export interface Actor {
-  role: 'parent' | 'coach' | 'ops' | 'auditor' | 'system' | 'payment_provider';
+  role: 'parent' | 'coach' | 'ops' | 'auditor' | 'system' | 'payment_provider' | 'background_check_provider';
   id: string;
 }
 

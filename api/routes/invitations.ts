@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { coachSchoolIds, findCoach } from '../../db/repositories/coaches';
 import { insertInvitation } from '../../db/repositories/invitations';
 import { invitationToken, randomCode, sha256 } from '../services/invitations';
-import { badRequest, coachIdOf, errorResponses } from '../shared';
+import { badRequest, coachIdOf, errorResponses, forbidden } from '../shared';
 
 const createInvitationBody = z.strictObject({
   parentEmail: z.email(),
@@ -19,6 +20,25 @@ const invitationResponse = z.object({
 });
 
 const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
+  /** A coach invites only once onboarded, and only for a school it heads (its only school by default). */
+  async function coachSchoolFor(coachId: string, requested: number | undefined): Promise<number> {
+    const coach = await findCoach(app.services.db, coachId);
+    if (!coach) throw forbidden(`coach ${coachId} has not signed up`);
+    if (coach.onboarding_status !== 'completed') {
+      throw forbidden(`coach onboarding is ${coach.onboarding_status}: only onboarded coaches invite parents`);
+    }
+    const schools = await coachSchoolIds(app.services.db, coachId);
+    if (requested !== undefined && !schools.includes(requested)) {
+      throw forbidden(`school ${requested} is not one of your schools`);
+    }
+    if (requested === undefined && schools.length !== 1) {
+      throw badRequest('schoolId is required: you head several schools', [
+        { path: 'schoolId', message: `must be one of ${schools.join(', ')}` },
+      ]);
+    }
+    return requested ?? schools[0]!;
+  }
+
   app.post(
     '/invitations',
     {
@@ -40,7 +60,9 @@ const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
         throw badRequest('a coach invites for itself', [{ path: 'coachId', message: 'must be your own coach id' }]);
       }
       const coachId = ownCoachId ?? request.body.coachId ?? null;
-      const schoolId = request.body.schoolId ?? defaultSchoolId;
+      const schoolId = ownCoachId
+        ? await coachSchoolFor(ownCoachId, request.body.schoolId)
+        : (request.body.schoolId ?? defaultSchoolId);
       const school = await db
         .selectFrom('schools')
         .select('school_id')

@@ -8,6 +8,8 @@ import { buildApp, type AppServices } from '../../api/app';
 import { createDb } from '../../db';
 import type { Database } from '../../db/schema';
 import { createDataConverter } from '../../runtime/codec';
+import { startBackgroundCheckSimulator, type BackgroundCheckSimulator } from '../../simulators/background-check';
+import type { CoachOnboardingTimings } from '../../workflows/coach-onboarding/messages';
 import type { PayloadKey } from '../../runtime/secrets';
 import type { EnrollmentTimings } from '../../workflows/messages';
 import { createWorker } from '../../worker';
@@ -16,6 +18,8 @@ import { createWorker } from '../../worker';
 export const TEST_SECRETS = {
   jwtSecret: 'test-jwt-secret-that-is-long-enough-0123456789',
   paymentWebhookSecret: 'test-payment-webhook-secret',
+  backgroundCheckWebhookSecret: 'test-background-check-webhook-secret',
+  backgroundCheckApiKey: 'test-background-check-api-key',
   payloadKeys: [
     { id: 'test1', key: Buffer.from('dGVzdC1wYXlsb2FkLWtleS0zMi1ieXRlcy1sb25nISE=', 'base64') },
   ] as PayloadKey[],
@@ -35,6 +39,9 @@ export interface TestStack {
   client: Client;
   taskQueue: string;
   databaseUrl: string;
+  /** The background-check simulator (with `backgroundChecks`); the API then listens on `apiUrl` for its webhooks. */
+  simulator?: BackgroundCheckSimulator;
+  apiUrl?: string;
   /** Starts a worker on this stack's task queue (one is started by default). */
   startWorker(): Promise<void>;
   /** Stops the running worker as a crash would leave it: nothing polls the task queue until startWorker. */
@@ -51,6 +58,9 @@ export interface TestStackOptions {
   startWorker?: boolean;
   /** More of the API's services (the web app's: its files, the document store, the payment provider). */
   services?: Partial<AppServices>;
+  coachOnboardingTimings?: CoachOnboardingTimings;
+  /** Starts the background-check simulator as this stack's provider, delivering to the API on a real port. */
+  backgroundChecks?: { deliveryDelayMs?: number; retryDelayMs?: number; maxDeliveryAttempts?: number };
 }
 
 /** The product as one test file sees it: the API on its own task queue, a worker for it, the shared server. */
@@ -70,6 +80,8 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
     defaultSchoolId: 1,
     jwtSecret: TEST_SECRETS.jwtSecret,
     paymentWebhookSecret: TEST_SECRETS.paymentWebhookSecret,
+    backgroundCheckWebhookSecret: TEST_SECRETS.backgroundCheckWebhookSecret,
+    coachOnboardingTimings: options.coachOnboardingTimings,
     enrollmentTimings: options.enrollmentTimings,
     dataConverter,
     workflowBundle: { codePath: inject('workflowBundlePath') },
@@ -78,6 +90,20 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
     ...options.services,
   });
   await app.ready();
+  let simulator: BackgroundCheckSimulator | undefined;
+  let apiUrl: string | undefined;
+  if (options.backgroundChecks) {
+    apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    simulator = await startBackgroundCheckSimulator({
+      apiKey: TEST_SECRETS.backgroundCheckApiKey,
+      webhookSecret: TEST_SECRETS.backgroundCheckWebhookSecret,
+      webhookUrl: `${apiUrl}/v1/webhooks/background-checks`,
+      deliveryDelayMs: options.backgroundChecks.deliveryDelayMs ?? 200,
+      retryDelayMs: options.backgroundChecks.retryDelayMs ?? 200,
+      maxDeliveryAttempts: options.backgroundChecks.maxDeliveryAttempts ?? 20,
+    });
+  }
+  const backgroundCheck = simulator && { baseUrl: simulator.url, apiKey: TEST_SECRETS.backgroundCheckApiKey };
 
   let worker: { worker: Worker; running: Promise<void> } | undefined;
   const startWorker = async () => {
@@ -90,6 +116,7 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
       dataConverter,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       identity: `test-worker-${randomBytes(3).toString('hex')}`,
+      ...(backgroundCheck ? { backgroundCheck } : {}),
     });
     worker = { worker: w, running: w.run() };
   };
@@ -108,10 +135,13 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
     client,
     taskQueue,
     databaseUrl,
+    simulator,
+    apiUrl,
     startWorker,
     stopWorker,
     close: async () => {
       await stopWorker();
+      await simulator?.close();
       await app.close();
       await nativeConnection.close();
       await db.destroy();
