@@ -22,7 +22,7 @@ function AuditLog({ token, reloadKey, onStatus }: { token: string; reloadKey: nu
 
   const load = useCallback(async () => {
     const query = {
-      limit: PAGE_SIZE,
+      limit: String(PAGE_SIZE),
       ...(applied.actor ? { actor: applied.actor } : {}),
       ...(applied.action ? { action: applied.action } : {}),
       ...(applied.target ? { target: applied.target } : {}),
@@ -134,7 +134,7 @@ function HistoryViewer({ token, onRevealed }: { token: string; onRevealed: () =>
     const { data, error } = await api.GET('/v1/audit/workflows/{workflowId}/history', {
       params: {
         path: { workflowId: workflowId.trim() },
-        query: reveal ? { reveal: 'true', reason: reveal, limit: 200 } : { limit: 200 },
+        query: reveal ? { reveal: 'true', reason: reveal, limit: '200' } : { limit: '200' },
       },
       ...bearer(token),
     });

@@ -449,7 +449,7 @@ export function JoinPage({ invitationToken }: { invitationToken: string }) {
   const submit: Submit = async (step, body) => {
     const { data, error, response } = await api.PUT('/v1/enrollments/{id}/steps/{step}', {
       params: {
-        path: { id: session.enrollmentId, step },
+        path: { id: session.enrollmentId, step: String(step) },
         header: { 'idempotency-key': crypto.randomUUID() },
       },
       body,

@@ -184,11 +184,11 @@ export function OpsPage() {
   const load = useCallback(async () => {
     if (!token) return;
     const query = {
-      limit: PAGE_SIZE,
+      limit: String(PAGE_SIZE),
       ...(applied.studentRecords ? { studentRecords: applied.studentRecords as 'failed' } : {}),
       ...(applied.status ? { status: applied.status as 'in_progress' } : {}),
       ...(applied.coachId ? { coachId: applied.coachId } : {}),
-      ...(applied.schoolId ? { schoolId: Number(applied.schoolId) } : {}),
+      ...(applied.schoolId ? { schoolId: applied.schoolId } : {}),
       ...(cursor ? { cursor } : {}),
     };
     const { data, error, response } = await api.GET('/v1/ops/enrollments', { params: { query }, ...bearer(token) });
