@@ -95,7 +95,7 @@ const envSchema = z.object({
       .optional(),
   ),
   PAYMENT_PROVIDER_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  PAYMENT_SIMULATOR_PORT: port.default(8235),
+  PAYMENT_SIMULATOR_PORT: port.default(8236),
   DEPOSIT_AMOUNT_CENTS: z.coerce.number().int().positive().max(10_000_000).default(25_000),
   OIDC_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   OIDC_AUDIENCE: optionalString,
