@@ -12,7 +12,7 @@ import {
   type Enrollment,
 } from '../helpers/enrollment';
 import { createTestStack, type TestStack } from '../helpers/stack';
-import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 
 let stack: TestStack;
 const workers: WorkerProcess[] = [];
@@ -21,9 +21,12 @@ beforeAll(async () => {
   stack = await createTestStack({ startWorker: false });
 });
 afterAll(async () => {
-  await Promise.all(workers.map((worker) => worker.kill('SIGTERM')));
+  await Promise.all(workers.map((worker) => worker.stop()));
   await stack?.close();
 });
+
+/** A worker process on this file's task queue and database, resolved once it polls. */
+const onStack = () => ({ taskQueue: stack.taskQueue, databaseUrl: stack.databaseUrl, pollersOf: stack.client });
 
 /** The workers that completed the enrollment's workflow tasks, in order, each named once per stretch. */
 async function taskWorkers(e: Enrollment): Promise<string[]> {
@@ -34,12 +37,12 @@ async function taskWorkers(e: Enrollment): Promise<string[]> {
 
 describe('two worker processes on one task queue', () => {
   it('one is killed (SIGKILL) mid-enrollment: the other finishes every enrollment with one record set each', async () => {
-    const first = await startWorkerProcess(stack);
+    const first = await startWorkerProcess(onStack());
     workers.push(first);
     // Opened while the first worker is alone: their workflows are cached on it, and their tasks go to it alone.
     const onFirst = await Promise.all([1, 2, 3].map(() => startEnrollment(stack)));
     await Promise.all(onFirst.map((e) => submitOk(stack, e, 1)));
-    const second = await startWorkerProcess(stack);
+    const second = await startWorkerProcess(onStack());
     workers.push(second);
     const later = await Promise.all([1, 2, 3].map(() => startEnrollment(stack)));
     const enrollments = [...onFirst, ...later];
@@ -59,7 +62,7 @@ describe('two worker processes on one task queue', () => {
         payload: payloads[4],
       }),
     );
-    await first.kill('SIGKILL');
+    await first.kill();
 
     for (const res of await Promise.all(step4)) {
       expect(res.statusCode, res.body).toBe(200);

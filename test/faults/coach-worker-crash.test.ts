@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitForValue } from '../helpers/enrollment';
 import { candidateOf, passQuiz, signUp, throughBackgroundCheckRequest, waitForCoach } from '../helpers/coaches';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/coach-worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -18,7 +18,11 @@ it(
   'a worker killed while the check is out: the result lands, and a new worker carries on',
   { timeout: 180_000 },
   async () => {
-    const first = await startWorkerProcess(stack);
+    const first = await startWorkerProcess({
+      taskQueue: stack.taskQueue,
+      databaseUrl: stack.databaseUrl,
+      backgroundCheckUrl: stack.simulator!.url,
+    });
     workers.push(first);
     const coach = await signUp(stack);
     // `Held`: the simulator keeps the report's events until the test releases them.
