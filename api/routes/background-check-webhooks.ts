@@ -1,11 +1,11 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findCoachByCandidate, recordBackgroundCheckEvent } from '../../db/repositories/coaches';
 import { backgroundCheckCompletedSignal, coachOnboardingWorkflowId } from '../../workflows/coach-onboarding/messages';
 import { webhookEventSchema } from '../../workflows/coach-onboarding/schemas';
 import { errorSchema, HttpError, notFound, zodIssues } from '../errors';
+import { hmacSha256Matches, keepRawJsonBody } from '../shared/signed-webhooks';
 
 declare module '../app' {
   interface AppServices {
@@ -16,21 +16,11 @@ declare module '../app' {
 
 /** `X-Checkr-Signature`: hex HMAC-SHA256 of the raw body with the provider key, compared in constant time. */
 export function verifyCheckrSignature(secret: string, rawBody: Buffer, header: string | undefined): boolean {
-  if (!/^[0-9a-f]{64}$/i.test(header ?? '')) return false;
-  const expected = createHmac('sha256', secret).update(rawBody).digest();
-  return timingSafeEqual(expected, Buffer.from(header!, 'hex'));
+  return hmacSha256Matches(secret, rawBody, header);
 }
 
 const backgroundCheckWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
-  // The signature covers the exact bytes sent, so this scope keeps the raw body next to the parsed one.
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    try {
-      done(null, JSON.parse((body as Buffer).toString('utf8')));
-    } catch {
-      done(new HttpError(400, 'invalid_request', 'body is not valid JSON'), undefined);
-    }
-  });
+  keepRawJsonBody(app);
 
   app.post(
     '/webhooks/background-checks',

@@ -1,35 +1,19 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findEnrollment } from '../../db/repositories/enrollments';
 import { paymentConfirmationSchema } from '../../workflows/enrollment-schemas';
 import { paymentConfirmedSignal } from '../../workflows/messages';
 import { callWorkflow, errorResponses, HttpError, notFound } from '../shared';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    rawBody?: Buffer;
-  }
-}
+import { hmacSha256Matches, keepRawJsonBody } from '../shared/signed-webhooks';
 
 /** `sha256=<hex HMAC-SHA256 of the raw body>`, compared in constant time. */
 export function verifySignature(secret: string, rawBody: Buffer, header: string | undefined): boolean {
-  const match = /^sha256=([0-9a-f]{64})$/i.exec(header ?? '');
-  if (!match) return false;
-  const expected = createHmac('sha256', secret).update(rawBody).digest();
-  return timingSafeEqual(expected, Buffer.from(match[1]!, 'hex'));
+  const match = /^sha256=(.*)$/i.exec(header ?? '');
+  return !!match && hmacSha256Matches(secret, rawBody, match[1]);
 }
 
 const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
-  // The signature covers the exact bytes sent, so this scope keeps the raw body next to the parsed one.
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    try {
-      done(null, JSON.parse((body as Buffer).toString('utf8')));
-    } catch {
-      done(new HttpError(400, 'invalid_request', 'body is not valid JSON'), undefined);
-    }
-  });
+  keepRawJsonBody(app);
 
   app.post(
     '/webhooks/payments',
