@@ -27,6 +27,7 @@ import {
 import type { coachOnboardingWorkflow } from '../../workflows/coach-onboarding/workflow';
 import type { Actor } from '../../workflows/messages';
 import { conflict, errorSchema, forbidden, HttpError, notFound, zodIssues } from '../errors';
+import { tokenClaimsSchema } from '../plugins/auth';
 import { randomCode } from '../services/invitations';
 import { toHttpError } from '../temporal-errors';
 
@@ -93,6 +94,17 @@ const coachRoutes: FastifyPluginAsyncZod = async (app) => {
   const handle = (coachId: string) => temporal.workflow.getHandle(coachOnboardingWorkflowId(coachId));
   const exists = (coachId: string) => async () => (await findCoach(db, coachId)) !== undefined;
 
+  /** Whether the request carries a valid token of this coach (the route itself needs none). */
+  async function holdsCoachToken(request: FastifyRequest, coachId: string): Promise<boolean> {
+    if (!request.headers.authorization) return false;
+    try {
+      const claims = tokenClaimsSchema.parse(await request.jwtVerify());
+      return claims.role === 'coach' && (claims.coachId ?? claims.sub) === coachId;
+    } catch {
+      return false;
+    }
+  }
+
   /** A coach acts only on itself; ops (and, for reads, auditors) on every coach. */
   function authorize(request: FastifyRequest, coachId: string): void {
     const claims = request.user;
@@ -107,11 +119,14 @@ const coachRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auditActor: { actor: 'coach-sign-up', role: 'coach' } },
       schema: {
         tags: ['coaches'],
-        summary: 'Sign up as a coach: starts (or returns) the onboarding and answers a token scoped to the coach',
+        summary: 'Sign up as a coach: starts the onboarding and answers a token scoped to the coach',
+        description:
+          'The same e-mail again answers 200 with the same coach id, and a token only to a caller already holding ' +
+          "that coach's token: an e-mail address is no credential.",
         security: [],
         body: signUpSchema,
         response: {
-          200: z.object({ coachId: z.string(), coachToken: z.string() }),
+          200: z.object({ coachId: z.string(), coachToken: z.string().optional() }),
           201: z.object({ coachId: z.string(), coachToken: z.string() }),
           400: errorSchema,
         },
@@ -141,6 +156,8 @@ const coachRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
+      // Whoever types a known e-mail learns that the coach exists, never a token for it.
+      if (!created && !(await holdsCoachToken(request, coachId))) return reply.status(200).send({ coachId });
       const coachToken = app.signToken({ role: 'coach', sub: coachId, coachId }, '90d');
       return reply.status(created ? 201 : 200).send({ coachId, coachToken });
     },

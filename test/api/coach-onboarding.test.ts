@@ -51,14 +51,20 @@ describe('a coach from sign-up to a running microschool', () => {
   it('completes every step, writes every row, starts the timeline, and invites a parent who enrolls', async () => {
     const coach = await signUp(stack);
     expect(coach.coachId).toMatch(/^TSA-COACH-\d{8}-[A-Z0-9]{6}$/);
-    // The same e-mail signs up again: the same coach.
-    const again = await stack.app.inject({
+    // The same e-mail signs up again: the same coach, but no token for whoever merely knows the address.
+    const repeat = { firstName: 'Dana', lastName: 'Rivera', email: coach.email.toUpperCase(), phone: '512-555-0100' };
+    const again = await stack.app.inject({ method: 'POST', url: '/v1/coaches', payload: repeat });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toEqual({ coachId: coach.coachId });
+    // The coach itself, retrying with its token, gets one back.
+    const retried = await stack.app.inject({
       method: 'POST',
       url: '/v1/coaches',
-      payload: { firstName: 'Dana', lastName: 'Rivera', email: coach.email.toUpperCase(), phone: '512-555-0100' },
+      headers: bearer(coach.coachToken),
+      payload: repeat,
     });
-    expect(again.statusCode, again.body).toBe(200);
-    expect(again.json().coachId).toBe(coach.coachId);
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(retried.json()).toMatchObject({ coachId: coach.coachId, coachToken: expect.any(String) });
 
     const first = await stack.app.inject({
       method: 'GET',

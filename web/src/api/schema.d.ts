@@ -631,7 +631,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign up as a coach: starts (or returns) the onboarding and answers a token scoped to the coach */
+        /**
+         * Sign up as a coach: starts the onboarding and answers a token scoped to the coach
+         * @description The same e-mail again answers 200 with the same coach id, and a token only to a caller already holding that coach's token: an e-mail address is no credential.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -659,7 +662,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             coachId: string;
-                            coachToken: string;
+                            coachToken?: string;
                         };
                     };
                 };
@@ -2737,6 +2740,22 @@ export interface paths {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
