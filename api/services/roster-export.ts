@@ -6,6 +6,7 @@ import type { Database } from '../../db/schema';
 import {
   academicSessionCsvRow,
   CSV_COLUMNS,
+  CSV_FILES,
   demographicsCsvRow,
   manifestRows,
   orgCsvRow,
@@ -20,6 +21,8 @@ export interface RosterExportOptions {
   /** Delta: rows changed at or after this time (inclusive: a change at the boundary is sent twice, never missed). */
   since?: Date;
   systemName?: string;
+  /** `demographics.csv` (birth dates, sex, races) only for callers allowed to read demographics; included by default. */
+  demographics?: boolean;
 }
 
 /** Rows are read in keyset batches of this size: memory holds one batch per file being written, whatever the total. */
@@ -170,7 +173,9 @@ export function rosterZip(db: Kysely<Database>, options: RosterExportOptions): R
   const zip = new ZipFile();
   const lazy = (name: string, make: () => Readable) =>
     zip.addReadStreamLazy(name, (callback) => callback(null, make()));
-  const manifest = manifestRows(options.type, options.systemName ?? 'TSA Enrollment Engine');
+  const withDemographics = options.demographics ?? true;
+  const files = CSV_FILES.filter((file) => withDemographics || file !== 'demographics');
+  const manifest = manifestRows(options.type, options.systemName ?? 'TSA Enrollment Engine', files);
   lazy('manifest.csv', () => csv(manifest[0]!, manifest.slice(1)));
   lazy('orgs.csv', () => csv(CSV_COLUMNS.orgs, orgRows(db, options)));
   lazy('users.csv', () =>
@@ -189,7 +194,7 @@ export function rosterZip(db: Kysely<Database>, options: RosterExportOptions): R
       })(),
     ),
   );
-  lazy('demographics.csv', () => csv(CSV_COLUMNS.demographics, demographicsRows(db, options)));
+  if (withDemographics) lazy('demographics.csv', () => csv(CSV_COLUMNS.demographics, demographicsRows(db, options)));
   lazy('academicSessions.csv', () => csv(CSV_COLUMNS.academicSessions, academicSessionRows(db, options)));
   zip.end();
   return zip.outputStream as Readable;

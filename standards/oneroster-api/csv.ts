@@ -110,12 +110,17 @@ const MANIFEST_FILES = [
   'users',
 ];
 
-export function manifestRows(type: ExchangeType, systemName: string): string[][] {
+/** The manifest of a zip holding `files` (every CSV file this product writes unless fewer are given). */
+export function manifestRows(
+  type: ExchangeType,
+  systemName: string,
+  files: readonly CsvFile[] = CSV_FILES,
+): string[][] {
   return [
     ['propertyName', 'value'],
     ['manifest.version', '1.0'],
     ['oneroster.version', '1.2'],
-    ...MANIFEST_FILES.map((file) => [`file.${file}`, (CSV_FILES as string[]).includes(file) ? type : 'absent']),
+    ...MANIFEST_FILES.map((file) => [`file.${file}`, (files as readonly string[]).includes(file) ? type : 'absent']),
     ['source.systemName', systemName],
     ['source.systemCode', ''],
   ];

@@ -20,12 +20,18 @@ import {
 import { createTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
+/** A roster client without the demographics scope. */
+let coreToken: string;
 let rosterToken: string;
 let school: Awaited<ReturnType<typeof createSchool>>;
 
 beforeAll(async () => {
   stack = await createTestStack({ startWorker: false });
-  rosterToken = await clientToken(stack, await registerClient(stack, [SCOPES.rosterReadonly]));
+  rosterToken = await clientToken(
+    stack,
+    await registerClient(stack, [SCOPES.rosterReadonly, SCOPES.rosterDemographicsReadonly]),
+  );
+  coreToken = await clientToken(stack, await registerClient(stack, [SCOPES.rosterReadonly]));
   school = await createSchool(stack.db);
 });
 afterAll(async () => stack?.close());
@@ -214,6 +220,19 @@ describe('OneRoster 1.2 CSV export', () => {
     const bad = await getAs(stack, rosterToken, `${ONEROSTER}/export.zip?type=delta`);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().imsx_description).toContain('since');
+  });
+
+  it('leaves demographics out for a client without roster-demographics.readonly', async () => {
+    await writeStudent(stack.db, school.schoolId);
+    const res = await getAs(stack, coreToken, `${ONEROSTER}/export.zip?type=bulk`);
+    expect(res.statusCode).toBe(200);
+    const files = await readZip(res.rawPayload);
+    expect(Object.keys(files).sort()).toEqual(
+      ['academicSessions.csv', 'manifest.csv', 'orgs.csv', 'roles.csv', 'users.csv'].sort(),
+    );
+    const manifest = Object.fromEntries(files['manifest.csv']!.rows.map((r) => [r.propertyName, r.value]));
+    expect(manifest['file.demographics']).toBe('absent');
+    expect(manifest['file.users']).toBe('bulk');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseExportOptions, rosterZip } from '../../services/roster-export';
 import { OneRosterError } from '../../../standards/oneroster-api/status-info';
+import { SCOPES } from '../../../standards/oneroster-api/scopes';
 
 /** `GET …/export.zip?type=bulk|delta&since=`: the OneRoster 1.2 CSV zip, streamed as it is read. */
 export function registerRosterExport(
@@ -21,7 +22,12 @@ export function registerRosterExport(
       return reply
         .type('application/zip')
         .header('content-disposition', `attachment; filename="${name}"`)
-        .send(rosterZip(app.services.db, options));
+        .send(
+          rosterZip(app.services.db, {
+            ...options,
+            demographics: request.apiClient?.scopes.includes(SCOPES.rosterDemographicsReadonly) ?? false,
+          }),
+        );
     },
   );
 }
