@@ -21,6 +21,9 @@ const stored = z.object({
  * The document store behind step 5: the parent's browser uploads each file's bytes here, then submits step 5 naming
  * the files by their SHA-256. A file is stored once however often it is sent (201 the first time, 200 after).
  */
+/** Step 5 names at most 20 documents. */
+const MAX_FILES_PER_ENROLLMENT = 20;
+
 const documentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services;
   const store = createDocumentStore(app.services.documentsDir ?? '.data/documents');
@@ -60,6 +63,7 @@ const documentRoutes: FastifyPluginAsyncZod = async (app) => {
           401: errorSchema,
           403: errorSchema,
           404: errorSchema,
+          409: errorSchema,
           413: errorSchema,
           415: errorSchema,
         },
@@ -78,7 +82,15 @@ const documentRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       if (request.body.length === 0)
         throw badRequest('body: must not be empty', [{ path: 'body', message: 'must not be empty' }]);
-      if (!(await findEnrollment(db, id))) throw notFound(`enrollment ${id} not found`);
+      const enrollment = await findEnrollment(db, id);
+      if (!enrollment) throw notFound(`enrollment ${id} not found`);
+      if (enrollment.status === 'cancelled' || enrollment.status === 'expired') {
+        throw new HttpError(
+          409,
+          'enrollment_closed',
+          `enrollment ${id} is ${enrollment.status}: it takes no more files`,
+        );
+      }
 
       const sha256 = digestOf(request.body);
       const expected = request.headers['x-content-sha256'];
@@ -86,6 +98,23 @@ const documentRoutes: FastifyPluginAsyncZod = async (app) => {
         throw badRequest(`x-content-sha256: does not match the body (its SHA-256 is ${sha256})`, [
           { path: 'x-content-sha256', message: 'does not match the body' },
         ]);
+      }
+      // As many files as step 5 can name: a parent's token cannot fill the disk.
+      const { files } = await db
+        .selectFrom('enrollment_documents')
+        .select((eb) => [
+          eb.fn.countAll<string>().as('files'),
+          eb.fn.countAll<string>().filterWhere('sha256', '=', sha256).as('same'),
+        ])
+        .where('enrollment_id', '=', id)
+        .executeTakeFirstOrThrow()
+        .then((r) => ({ files: Number(r.files) - Number(r.same) }));
+      if (files >= MAX_FILES_PER_ENROLLMENT) {
+        throw new HttpError(
+          409,
+          'too_many_documents',
+          `enrollment ${id} already has ${files} files (at most ${MAX_FILES_PER_ENROLLMENT})`,
+        );
       }
       const file = await store.put(request.body, sha256);
       const inserted = await db.transaction().execute(async (trx) => {

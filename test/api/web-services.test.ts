@@ -10,11 +10,13 @@ import { WEB_DIST } from '../../scripts/web-build';
 import { startPaymentSimulator, type PaymentSimulator } from '../../simulators/payment';
 import {
   bearer,
+  cancelOk,
   startEnrollment,
   submitOk,
   throughConsultation,
   token,
   waitForProgress,
+  waitForValue,
   type Enrollment,
 } from '../helpers/enrollment';
 import { payloads } from '../helpers/payloads';
@@ -130,6 +132,36 @@ describe('the web app’s API', () => {
       expect((await upload(Buffer.from('%PDF x'), {}, other.parentToken)).statusCode).toBe(403);
       expect((await upload(Buffer.from('%PDF x'), {}, token(stack, { role: 'ops' }))).statusCode).toBe(403);
       expect(await stack.db.selectFrom('enrollment_documents').select('sha256').execute()).toEqual(before);
+    });
+
+    it('takes as many files as step 5 can name, and none once the enrollment is cancelled', async () => {
+      const f = await startEnrollment(stack);
+      const send = (i: number, to = f) => upload(Buffer.from(`%PDF file ${i}`), {}, to.parentToken, to.enrollmentId);
+      for (let i = 0; i < 20; i++) expect((await send(i)).statusCode).toBe(201);
+      const over = await send(20);
+      expect(over.statusCode, over.body).toBe(409);
+      expect(over.json().error).toBe('too_many_documents');
+      expect((await send(3)).statusCode).toBe(200);
+      const filesOf = (id: string) =>
+        stack.db.selectFrom('enrollment_documents').select('sha256').where('enrollment_id', '=', id).execute();
+      expect(await filesOf(f.enrollmentId)).toHaveLength(20);
+
+      const g = await startEnrollment(stack);
+      await cancelOk(stack, g);
+      await waitForValue(
+        () =>
+          stack.db
+            .selectFrom('enrollments')
+            .select('status')
+            .where('enrollment_id', '=', g.enrollmentId)
+            .executeTakeFirst(),
+        (row) => row?.status === 'cancelled',
+        'the cancelled enrollment row',
+      );
+      const late = await send(0, g);
+      expect(late.statusCode, late.body).toBe(409);
+      expect(late.json().error).toBe('enrollment_closed');
+      expect(await filesOf(g.enrollmentId)).toEqual([]);
     });
   });
 
