@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { findApiClient } from '../../db/repositories/api-clients';
-import { CLIENT_TOKEN_TTL_SECONDS, verifyClientSecret } from '../plugins/client-credentials';
+import { CLIENT_TOKEN_TTL_SECONDS, hashClientSecret, verifyClientSecret } from '../plugins/client-credentials';
+
+/** The hash an unknown client id is checked against (made on first use); no secret matches it. */
+let unknownClientHash: Promise<string> | undefined;
+const hashForUnknownClient = () => (unknownClientHash ??= hashClientSecret(randomBytes(32).toString('hex')));
 
 interface TokenError {
   statusCode: number;
@@ -59,7 +64,8 @@ const oauthRoutes: FastifyPluginAsync = async (app) => {
       });
     }
     const client = await findApiClient(app.services.db, credentials.id);
-    const valid = client !== undefined && (await verifyClientSecret(credentials.secret, client.secret_hash));
+    // An unknown id costs the same KDF as a known one: the answer's time does not tell which ids exist.
+    const valid = await verifyClientSecret(credentials.secret, client?.secret_hash ?? (await hashForUnknownClient()));
     request.auditContext.actor = credentials.id.slice(0, 100);
     request.auditContext.role = 'api_client';
     if (!client || !valid || client.revoked_at !== null) {
