@@ -1,5 +1,6 @@
 // Types only from kysely: workflow code may import the enum tuples below without pulling in a runtime dependency.
 import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable, Updateable } from 'kysely';
+import type { BackgroundCheckRequestStatus, BackgroundCheckStatus, OnboardingStatus } from '../domain/coach-onboarding';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Enumerations (mirrored by CHECK constraints in db/migrations; migrations keep their own literal copies)
@@ -41,24 +42,14 @@ export type AssociationRole = (typeof ASSOCIATION_ROLES)[number];
 export const STUDENT_ENROLLMENT_STATUSES = ['registered', 'enrolled', 'withdrawn'] as const;
 export type StudentEnrollmentStatus = (typeof STUDENT_ENROLLMENT_STATUSES)[number];
 
-/** `coach_profiles.background_check_status` (the seed's `BackgroundCheckStatus`). */
-export const BACKGROUND_CHECK_STATUSES = [
-  'not_started',
-  'pending',
-  'passed',
-  'failed',
-  'needs_review',
-  'expired',
-] as const;
-export type BackgroundCheckStatus = (typeof BACKGROUND_CHECK_STATUSES)[number];
-
-/** `background_checks.status`: a request exists, so it has started. */
-export const BACKGROUND_CHECK_REQUEST_STATUSES = ['pending', 'passed', 'failed', 'needs_review', 'expired'] as const;
-export type BackgroundCheckRequestStatus = (typeof BACKGROUND_CHECK_REQUEST_STATUSES)[number];
-
-/** `coach_profiles.onboarding_status` (the seed's `OnboardingStatus`). */
-export const ONBOARDING_STATUSES = ['not_started', 'in_progress', 'completed', 'failed', 'expired'] as const;
-export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];
+export {
+  BACKGROUND_CHECK_REQUEST_STATUSES,
+  BACKGROUND_CHECK_STATUSES,
+  ONBOARDING_STATUSES,
+  type BackgroundCheckRequestStatus,
+  type BackgroundCheckStatus,
+  type OnboardingStatus,
+} from '../domain/coach-onboarding';
 
 export const INVITATION_STATUSES = ['pending', 'redeemed', 'expired', 'revoked'] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];

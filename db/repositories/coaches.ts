@@ -1,5 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { BackgroundCheckRequestStatus, Database, OnboardingStatus } from '../schema';
+import type { CoachProjection, QuizAttemptRow } from '../../domain/coach-onboarding';
+import type { Database } from '../schema';
+
+export type { CoachProjection, QuizAttemptRow } from '../../domain/coach-onboarding';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -37,43 +40,6 @@ export async function insertCoachIfAbsent(db: Db, coach: NewCoach): Promise<{ co
 
 export async function findCoach(db: Db, coachId: string) {
   return db.selectFrom('coach_profiles').selectAll().where('coach_id', '=', coachId).executeTakeFirst();
-}
-
-/** What the onboarding workflow shows in `coach_profiles` and the current `background_checks` row. */
-export interface CoachProjection {
-  coachId: string;
-  onboardingStatus: Exclude<OnboardingStatus, 'not_started'>;
-  currentStep: number;
-  failureReason: string | null;
-  profile: {
-    sportSpecialties: string[];
-    locationPreferences: string[];
-    maxStudents: number;
-    bio: string | null;
-  } | null;
-  business: {
-    llcName: string;
-    ein: string;
-    insuranceProvider: string;
-    policyNumber: string;
-    insuranceExpiry: string;
-  } | null;
-  backgroundCheckStatus: 'not_started' | BackgroundCheckRequestStatus;
-  backgroundCheck: {
-    requestKey: string;
-    status: BackgroundCheckRequestStatus;
-    candidateId: string | null;
-    invitationId: string | null;
-    reportId: string | null;
-    reportStatus: string | null;
-    reportResult: string | null;
-    adjudication: string | null;
-    completedAt: string | null;
-    reason: string | null;
-  } | null;
-  schoolId: number | null;
-  /** Only a version greater than the stored one is written. */
-  version: number;
 }
 
 /** Writes the projection in one transaction; an older version (a slow retry) changes nothing. */
@@ -202,19 +168,6 @@ export async function recordBackgroundCheckEvent(
     .returning('event_id')
     .executeTakeFirst();
   return row !== undefined;
-}
-
-export interface QuizAttemptRow {
-  coachId: string;
-  attemptId: string;
-  attemptNumber: number;
-  questionIds: string[];
-  answers: { questionId: string; choiceId: string }[];
-  correctCount: number;
-  scorePercent: number;
-  passed: boolean;
-  startedAt: string;
-  submittedAt: string;
 }
 
 export async function insertQuizAttempt(db: Db, a: QuizAttemptRow): Promise<void> {

@@ -1,16 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema';
 
-type Db = Kysely<Database> | Transaction<Database>;
+import type { OutboxMessage } from '../../domain/notifications';
 
-export interface OutboxMessage {
-  /** The same message queued twice (activity retry, replay) is kept once. */
-  dedupeKey: string;
-  kind: string;
-  recipient: string;
-  enrollmentId?: string;
-  payload: Record<string, unknown>;
-}
+export type { OutboxMessage } from '../../domain/notifications';
+
+type Db = Kysely<Database> | Transaction<Database>;
 
 export async function queueOutboxMessage(db: Db, m: OutboxMessage): Promise<void> {
   await db

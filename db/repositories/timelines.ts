@@ -1,16 +1,17 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { RankedStep, TemplateStep, TimelineEvent, TimelineState, TimelineTemplate } from '../../domain/timeline';
+import type {
+  RankedStep,
+  TemplateStep,
+  TimelineEvent,
+  TimelineProjection,
+  TimelineState,
+  TimelineTemplate,
+} from '../../domain/timeline';
+
+export type { TimelineProjection } from '../../domain/timeline';
 import type { Database, NewTimelineStep } from '../schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-/** What one projection write carries: the new events, the steps they changed, and the timeline they lead to. */
-export interface TimelineProjection {
-  timeline: Omit<TimelineState, 'steps'>;
-  events: TimelineEvent[];
-  changed: RankedStep[];
-  removed: string[];
-}
 
 type LegacyDependency = {
   key: string;

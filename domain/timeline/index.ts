@@ -37,6 +37,6 @@ export {
   workingDaysBetween,
   type IsoDate,
 } from './working-days';
-export { diffSteps, type RankedStep, type StepsDiff } from './projection';
+export { diffSteps, type RankedStep, type StepsDiff, type TimelineProjection } from './projection';
 export { timelineView, type StepView, type TimelineView } from './view';
 export { dueAt, dueForReminder, nextReminderAt, pruneReminded } from './reminders';

@@ -1,4 +1,4 @@
-import type { Step, TimelineState } from './types';
+import type { Step, TimelineEvent, TimelineState } from './types';
 
 export interface RankedStep {
   step: Step;
@@ -28,4 +28,12 @@ export function diffSteps(before: TimelineState | undefined, after: TimelineStat
   const kept = new Set(after.steps.map((s) => s.stepId));
   const removed = [...previous.keys()].filter((id) => !kept.has(id));
   return { changed, removed };
+}
+
+/** What one projection write carries: the new events, the steps they changed, and the timeline they lead to. */
+export interface TimelineProjection {
+  timeline: Omit<TimelineState, 'steps'>;
+  events: TimelineEvent[];
+  changed: RankedStep[];
+  removed: string[];
 }

@@ -3,7 +3,7 @@
  * associations come from standards/index.ts). Pure: no I/O, no clock.
  */
 import { gradeLevelDescriptor } from '../index';
-import { GRADE_LEVEL_CODES } from '../../workflows/enrollment-schemas';
+import { GRADE_LEVEL_CODES } from '../../domain/enrollment';
 
 const descriptor = (name: string, codeValue: string) => `uri://ed-fi.org/${name}#${codeValue}`;
 

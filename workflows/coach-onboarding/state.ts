@@ -3,7 +3,7 @@
  * and activities to these; they are unit-tested without a server. No I/O, no clock: callers pass the time (and the
  * random source that draws quiz questions, the workflow's seeded one).
  */
-import type { CoachProjection, QuizAttemptRow } from '../../db/repositories/coaches';
+import type { CoachProjection, QuizAttemptRow } from '../../domain/coach-onboarding';
 import {
   CoachFailureTypes,
   type BackgroundCheckEventMessage,

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import type { OutboxMessage } from '../../db/repositories/notifications';
+import type { OutboxMessage } from '../../domain/notifications';
 import { CoachIdKey, CoachOnboardingStatusKey, CoachOnboardingStepKey } from '../messages';
 import {
   backgroundCheckCompletedSignal,

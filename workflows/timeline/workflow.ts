@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { TimelineProjection } from '../../db/repositories/timelines';
+import type { TimelineProjection } from '../../domain/timeline';
 import {
   analyze,
   change,
