@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../runtime/config';
 import { loadOrCreateEnvFile } from '../runtime/env-file';
 import { createLogger } from '../runtime/logger';
+import { handleShutdown } from '../runtime/shutdown';
 import { startPostgres } from '../runtime/postgres';
 import { clusterPorts, HISTORY_SHARDS, startTemporalCluster } from '../runtime/temporal-cluster';
 
@@ -25,23 +26,8 @@ async function main(): Promise<void> {
   if (created) say(`wrote ${envFile} with fresh random secrets (kept for later runs; git-ignored)`);
   const dataDir = path.join(config.dataDir, 'cluster');
 
-  const stops: { name: string; run: () => Promise<unknown> }[] = [];
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('stopping…');
-    for (const { name, run } of stops.reverse()) {
-      await run().then(
-        () => logger.debug(`${name} stopped`),
-        (err: Error) => logger.error({ err }, `while stopping ${name}`),
-      );
-    }
-    say('stopped');
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  const stops = handleShutdown(logger);
+  const stop = stops.stop;
 
   try {
     say(
@@ -74,7 +60,7 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: temporal.address,
     };
     const onExit = (name: string) => (code: number | null, signal: NodeJS.Signals | null) => {
-      if (stopping) return;
+      if (stops.stopping) return;
       logger.error(`${name} exited (${signal ?? code}); stopping the rest`);
       void stop(1);
     };

@@ -7,6 +7,7 @@ import { migrateToLatest } from '../db/migrate';
 import { createDataConverter } from '../runtime/codec';
 import { ConfigError, loadConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
+import { handleShutdown } from '../runtime/shutdown';
 import { startPostgres } from '../runtime/postgres';
 import { resolveSecrets } from '../runtime/secrets';
 import { ensureSearchAttributes, startDevServer } from '../runtime/temporal-server';
@@ -27,23 +28,8 @@ async function main(): Promise<void> {
   // This process decides when to stop, so the SDK must not shut the worker down on its own at the first signal.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   const secrets = resolveSecrets(config);
-  const stops: { name: string; run: () => Promise<unknown> }[] = [];
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('stopping…');
-    for (const { name, run } of stops.reverse()) {
-      await run().then(
-        () => logger.debug(`${name} stopped`),
-        (err: Error) => logger.error({ err }, `while stopping ${name}`),
-      );
-    }
-    say('stopped');
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  const stops = handleShutdown(logger);
+  const stop = stops.stop;
 
   try {
     say(
