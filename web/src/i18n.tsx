@@ -1,10 +1,12 @@
 import { createContext, useContext } from 'react';
+import * as board from './messages/board';
+import * as coach from './messages/coach';
 
 export const LOCALES = ['en', 'es'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const isLocale = (value: string | undefined): value is Locale => LOCALES.includes(value as Locale);
 
-const en = {
+const base = {
   'app.title': 'TSA Enrollment',
   'app.skip': 'Skip to content',
   'app.language': 'Language',
@@ -152,9 +154,10 @@ const en = {
   'audit.who': 'Who',
 };
 
+const en = { ...base, ...coach.en, ...board.en };
 export type MessageKey = keyof typeof en;
 
-const es: Record<MessageKey, string> = {
+const baseEs: Record<keyof typeof base, string> = {
   'app.title': 'Inscripción TSA',
   'app.skip': 'Saltar al contenido',
   'app.language': 'Idioma',
@@ -301,6 +304,8 @@ const es: Record<MessageKey, string> = {
   'audit.revealConfirm': 'Revelar',
   'audit.who': 'Quién',
 };
+
+const es: Record<MessageKey, string> = { ...baseEs, ...coach.es, ...board.es };
 
 const dictionaries: Record<Locale, Record<MessageKey, string>> = { en, es };
 

@@ -33,3 +33,28 @@ export function roleOf(token: string): string | undefined {
     return undefined;
   }
 }
+
+const COACH_SESSION_KEY = 'tsa.coach.session';
+
+/** A coach's own token and id (from signing up, or pasted in), kept in this browser; the coach's pages read it. */
+export interface CoachSession {
+  coachId: string;
+  token: string;
+}
+
+export const coachSession = {
+  get(): CoachSession | null {
+    const raw = localStorage.getItem(COACH_SESSION_KEY);
+    if (!raw) return null;
+    try {
+      const value = JSON.parse(raw) as Partial<CoachSession>;
+      return typeof value.coachId === 'string' && typeof value.token === 'string'
+        ? { coachId: value.coachId, token: value.token }
+        : null;
+    } catch {
+      return null;
+    }
+  },
+  set: (session: CoachSession) => localStorage.setItem(COACH_SESSION_KEY, JSON.stringify(session)),
+  clear: () => localStorage.removeItem(COACH_SESSION_KEY),
+};
