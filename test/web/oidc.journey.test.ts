@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../../scripts/web-build';
 import { checkPage, launchBrowser, type Browser } from '../helpers/browser';
-import { enrolledWithFailedRecords, type Enrollment } from '../helpers/enrollment';
+import { createInvitation, enrolledWithFailedRecords, type Enrollment } from '../helpers/enrollment';
 import { startOidcProvider, type OidcProviderPeer } from '../helpers/oidc-provider';
 import { freePort } from '../helpers/ports';
 import { createTestStack, type TestStack } from '../helpers/stack';
@@ -212,6 +212,38 @@ describe('staff sign-in with OpenID Connect', () => {
         expect(await storedToken(tampered), forged).toBeNull();
         await tampered.close();
       }
+      await page.close();
+    },
+    JOURNEY_TIMEOUT_MS,
+  );
+
+  it(
+    'shows a parent on the Spanish pages the API’s field error in Spanish, under its field',
+    async () => {
+      const { invitationToken } = await createInvitation(stack);
+      const page = await browser.context.newPage();
+      await page.goto(`${base}/es/join/${invitationToken}`);
+      await page.getByRole('heading', { name: 'Padre, madre o tutor' }).waitFor();
+      const fill = (label: string, value: string) => page.getByLabel(label, { exact: true }).fill(value);
+      await fill('Nombre', 'María');
+      await fill('Apellido', 'López');
+      await fill('Correo electrónico', 'maria.lopez+es@example.com');
+      await fill('Teléfono', '12');
+      await page.getByLabel('Relación con el estudiante').selectOption('mother');
+      await fill('Dirección', '100 Congress Ave');
+      await fill('Ciudad', 'Austin');
+      await fill('Estado (dos letras, p. ej. TX)', 'TX');
+      await fill('Código postal', '78701');
+      await page.getByRole('button', { name: 'Guardar y continuar' }).click();
+      const error = page.locator('#f-guardian-phone-error');
+      await error.waitFor();
+      expect(await error.textContent()).toBe(
+        'debe ser un número de teléfono: de 7 a 20 dígitos, espacios, +, - o paréntesis, con al menos 7 dígitos',
+      );
+      expect(await page.getByLabel('Teléfono', { exact: true }).getAttribute('aria-describedby')).toBe(
+        'f-guardian-phone-error',
+      );
+      await checkPage(page, 'parent-1-field-error-es');
       await page.close();
     },
     JOURNEY_TIMEOUT_MS,
