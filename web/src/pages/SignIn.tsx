@@ -116,8 +116,8 @@ export function SignInPage() {
           {redirecting && <p role="status">{t('auth.redirecting', { provider: config.providerName })}</p>}
         </section>
       )}
-      <form onSubmit={submit} noValidate aria-labelledby="paste-token">
-        {config ? <h2 id="paste-token">{t('auth.orPaste')}</h2> : <p id="paste-token">{t('signin.intro')}</p>}
+      {config ? <h2>{t('auth.orPaste')}</h2> : <p>{t('signin.intro')}</p>}
+      <form onSubmit={submit} noValidate>
         <div className={error ? 'field invalid' : 'field'}>
           <label htmlFor="token">{t('signin.token')}</label>
           <textarea
