@@ -101,6 +101,12 @@ const envSchema = z.object({
   OIDC_AUDIENCE: optionalString,
   OIDC_JWKS_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_SCOPES: z
+    .string()
+    .regex(/(^| )openid( |$)/, 'must include openid, e.g. "openid profile"')
+    .default('openid'),
+  OIDC_PROVIDER_NAME: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -154,8 +160,14 @@ export interface Config {
     paymentProviderUrl?: string;
     paymentSimulatorPort: number;
     depositAmountCents: number;
-    /** Staff sign-in through OpenID Connect; only the development tokens without it. */
-    oidc?: { issuer: string; audience: string; jwksUrl?: string; roleClaim: string };
+    /** Staff tokens from an OpenID Connect issuer; with `signIn`, the web app also signs staff in there. */
+    oidc?: {
+      issuer: string;
+      audience: string;
+      jwksUrl?: string;
+      roleClaim: string;
+      signIn?: { clientId: string; scopes: string; providerName: string };
+    };
   };
 }
 
@@ -170,6 +182,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (e.OIDC_ISSUER && !e.OIDC_AUDIENCE) {
     throw new ConfigError([{ variable: 'OIDC_AUDIENCE', message: 'is required with OIDC_ISSUER (the client id)' }]);
+  }
+  if (e.OIDC_CLIENT_ID && !e.OIDC_ISSUER) {
+    throw new ConfigError([
+      { variable: 'OIDC_ISSUER', message: 'is required with OIDC_CLIENT_ID (the issuer to sign in at)' },
+    ]);
   }
   if (e.BACKGROUND_CHECK_API_URL && !e.BACKGROUND_CHECK_API_KEY) {
     throw new ConfigError([
@@ -228,6 +245,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               audience: e.OIDC_AUDIENCE,
               ...(e.OIDC_JWKS_URL ? { jwksUrl: e.OIDC_JWKS_URL } : {}),
               roleClaim: e.OIDC_ROLE_CLAIM,
+              ...(e.OIDC_CLIENT_ID
+                ? {
+                    signIn: {
+                      clientId: e.OIDC_CLIENT_ID,
+                      scopes: e.OIDC_SCOPES,
+                      providerName: e.OIDC_PROVIDER_NAME ?? new URL(e.OIDC_ISSUER).host,
+                    },
+                  }
+                : {}),
             },
           }
         : {}),

@@ -14,6 +14,11 @@ export interface OidcOptions {
   jwksUrl?: string;
   /** The claim holding the role, a string or an array, dotted for nested claims (`realm_access.roles`). */
   roleClaim: string;
+  /**
+   * The web app's sign-in at the issuer (authorization code with PKCE, in the browser): its public client id, the
+   * scopes it asks for, and the name on its button. Without it staff paste a token.
+   */
+  signIn?: { clientId: string; scopes: string; providerName: string };
 }
 
 export class OidcTokenError extends Error {}

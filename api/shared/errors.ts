@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z, ZodError } from 'zod';
+import { languageOf, localiseIssue, localiseMessage, valueAt, type Language } from './error-language';
 
 /** The body of every error answer. */
 export const errorSchema = z.object({
@@ -57,15 +58,20 @@ function describe(issues: FieldIssue[]): string {
 }
 
 /** An unknown key is named at its own path (`guardian.phnoe`), not at the object that holds it. */
-function unknownKeyIssues(parent: string[], keys: readonly string[]): FieldIssue[] {
-  return keys.map((key) => ({ path: [...parent, key].join('.'), message: 'is not an accepted field' }));
+function unknownKeyIssues(parent: string[], keys: readonly string[], language: Language = 'en'): FieldIssue[] {
+  const message = localiseMessage('is not an accepted field', language);
+  return keys.map((key) => ({ path: [...parent, key].join('.'), message }));
 }
 
-export function zodIssues(error: ZodError, prefix = ''): FieldIssue[] {
+/**
+ * One issue per field; with the caller's language and what was parsed (`input`), the messages are in that language
+ * (English otherwise).
+ */
+export function zodIssues(error: ZodError, prefix = '', language: Language = 'en', input?: unknown): FieldIssue[] {
   return error.issues.flatMap((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean);
-    if (issue.code === 'unrecognized_keys') return unknownKeyIssues(path, issue.keys);
-    return [{ path: path.join('.'), message: issue.message }];
+    if (issue.code === 'unrecognized_keys') return unknownKeyIssues(path, issue.keys, language);
+    return [{ path: path.join('.'), message: localiseIssue(issue, valueAt(input, issue.path), language) }];
   });
 }
 
@@ -83,28 +89,37 @@ function isDatabaseUnavailable(error: Error & { code?: string }): boolean {
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Field messages in the caller's language (Accept-Language: es, else English); codes and paths never change.
+    const language = languageOf(request.headers['accept-language']);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = error.validationContext;
+      const parsed = context ? (request as unknown as Record<string, unknown>)[context] : undefined;
       const issues = error.validation.flatMap((v) => {
         // Named as a caller writes them: `params.step`, `query.limit`, `headers.idempotency-key`, body fields bare.
         const where = context === 'body' ? '' : context === 'querystring' ? 'query' : (context ?? '');
-        const path = [where, ...v.instancePath.split('/')].filter(Boolean);
+        const at = v.instancePath.split('/').filter(Boolean);
+        const path = [where, ...at].filter(Boolean);
         const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
-        if (keys) return unknownKeyIssues(path, keys);
-        return [{ path: path.join('.'), message: v.message ?? 'is invalid' }];
+        if (keys) return unknownKeyIssues(path, keys, language);
+        const issue = { ...v.params, code: v.keyword, path: at, message: v.message ?? 'is invalid' };
+        return [
+          { path: path.join('.'), message: localiseIssue(issue as z.core.$ZodIssue, valueAt(parsed, at), language) },
+        ];
       });
       return reply.status(400).send({ error: 'invalid_request', message: describe(issues), issues });
     }
     if (error instanceof ZodError) {
-      const issues = zodIssues(error);
+      // Handlers parse the body (a step's payload) themselves: its paths start at the body.
+      const issues = zodIssues(error, '', language, request.body);
       return reply.status(400).send({ error: 'invalid_request', message: describe(issues), issues });
     }
     if (error instanceof HttpError) {
       if (error.headers) reply.headers(error.headers);
+      const issues = error.issues?.map((issue) => ({ ...issue, message: localiseMessage(issue.message, language) }));
       return reply.status(error.statusCode).send({
         error: error.code,
-        message: error.message,
-        ...(error.issues ? { issues: error.issues } : {}),
+        message: issues && language !== 'en' ? describe(issues) : error.message,
+        ...(issues ? { issues } : {}),
       });
     }
     if (isResponseSerializationError(error)) {

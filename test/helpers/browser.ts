@@ -23,7 +23,7 @@ export interface Browser {
  * Chromium with a new, empty profile: headless, sandbox off (tests run as root), and without the background
  * services (updates, sync, field trials) that would otherwise try to reach the network.
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser({ bypassCSP = true } = {}): Promise<Browser> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tsa-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -38,8 +38,9 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
     viewport: { width: WIDTHS.phone, height: 800 },
-    // axe-core is injected by the test, which the site's own Content-Security-Policy must not refuse.
-    bypassCSP: true,
+    // axe-core is injected by the test, which the site's own Content-Security-Policy must not refuse; a test of that
+    // policy itself launches with it enforced.
+    bypassCSP,
   });
   // Waits are on what the page shows; a machine under load may take a while to show it.
   context.setDefaultTimeout(90_000);

@@ -5,7 +5,7 @@ import { isLocale, LocaleContext, LOCALES, translator, useI18n, type Locale } fr
 import { AuditPage } from './pages/Audit';
 import { JoinPage } from './pages/Join';
 import { OpsPage } from './pages/Ops';
-import { SignInPage } from './pages/SignIn';
+import { SignInCallbackPage, SignInPage } from './pages/SignIn';
 
 /** The same page in another language: only the first path segment changes. */
 function localePath(path: string, locale: Locale): string {
@@ -101,6 +101,9 @@ export function App() {
           <Route path="/:locale/join/:token">{(params) => <JoinPage invitationToken={params.token} />}</Route>
           <Route path="/:locale/sign-in">
             <SignInPage />
+          </Route>
+          <Route path="/:locale/sign-in/callback">
+            <SignInCallbackPage />
           </Route>
           <Route path="/:locale/ops">
             <OpsPage />

@@ -1,4 +1,5 @@
 import { createContext, useContext } from 'react';
+import * as auth from './messages/auth';
 import * as board from './messages/board';
 import * as coach from './messages/coach';
 
@@ -154,7 +155,7 @@ const base = {
   'audit.who': 'Who',
 };
 
-const en = { ...base, ...coach.en, ...board.en };
+const en = { ...base, ...coach.en, ...board.en, ...auth.en };
 export type MessageKey = keyof typeof en;
 
 const baseEs: Record<keyof typeof base, string> = {
@@ -305,7 +306,7 @@ const baseEs: Record<keyof typeof base, string> = {
   'audit.who': 'Quién',
 };
 
-const es: Record<MessageKey, string> = { ...baseEs, ...coach.es, ...board.es };
+const es: Record<MessageKey, string> = { ...baseEs, ...coach.es, ...board.es, ...auth.es };
 
 const dictionaries: Record<Locale, Record<MessageKey, string>> = { en, es };
 

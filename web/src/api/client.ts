@@ -4,6 +4,15 @@ import type { paths } from './schema';
 /** The API, typed from its own OpenAPI document (`npm run web:api` regenerates `schema.d.ts`). */
 export const api = createClient<paths>({ baseUrl: '' });
 
+// The API words its field errors in the page's language (`/es/…` → Spanish); the path is the page's, so the first
+// request of a page already has it.
+api.use({
+  onRequest: ({ request }) => {
+    request.headers.set('accept-language', window.location.pathname.split('/')[1] === 'es' ? 'es' : 'en');
+    return request;
+  },
+});
+
 export type ApiError = { error: string; message: string; issues?: { path: string; message: string }[] };
 /** The 200 answer of a route, as the API's OpenAPI document describes it. */
 export type Answer<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends {
