@@ -57,6 +57,7 @@ function Board({ timelineId, token, readOnly }: { timelineId: string; token: str
   const [error, setError] = useState<ControlError>();
   const [announcement, setAnnouncement] = useState('');
   const [busy, setBusy] = useState(false);
+  const [focusTarget, setFocusTarget] = useState<string>();
   const busyRef = useRef(false);
   const auth = useMemo(() => bearer(token), [token]);
   const path = useMemo(() => ({ path: { id: timelineId } }), [timelineId]);
@@ -82,6 +83,14 @@ function Board({ timelineId, token, readOnly }: { timelineId: string; token: str
   useEffect(() => {
     void load();
   }, [load]);
+
+  // A moved card keeps the keyboard focus on the control used, once the list is in its new order (reordering the
+  // list moves elements, which drops their focus).
+  useEffect(() => {
+    if (!focusTarget) return;
+    document.getElementById(focusTarget)?.focus();
+    setFocusTarget(undefined);
+  }, [focusTarget, timeline]);
 
   /**
    * Sends one write (a change, an undo, a redo) at a time. The answer's timeline replaces the board's, its warnings
@@ -156,8 +165,7 @@ function Board({ timelineId, token, readOnly }: { timelineId: string; token: str
         const position = result.timeline.steps.findIndex((s) => s.stepId === body.stepId) + 1;
         return t('board.moved', { name: nameOf(body.stepId), position, total: result.timeline.steps.length });
       });
-      // The moved card keeps the keyboard focus, on the button pressed.
-      if (focusAfter) document.getElementById(focusAfter)?.focus();
+      if (focusAfter) setFocusTarget(focusAfter);
     },
     [order, change, nameOf, t],
   );

@@ -46,14 +46,16 @@ export function TimelineAnalytics({ analytics, timeline }: { analytics: Analytic
       {analytics.blockedSteps.length === 0 ? (
         <p className="hint">{t('board.noBlocked')}</p>
       ) : (
-        <ul className="board-blocked">
-          {analytics.blockedSteps.map((s) => (
-            <li key={s.stepId}>
-              <a href={`#step-${s.stepId}`}>{s.name}</a>
-              {s.blockers.length > 0 && `: ${s.blockers.map((b) => b.message).join('; ')}`}
-            </li>
-          ))}
-        </ul>
+        <>
+          <p className="hint">{t('board.blockedIntro')}</p>
+          <ul className="board-blocked">
+            {analytics.blockedSteps.map((s) => (
+              <li key={s.stepId}>
+                <a href={`#step-${s.stepId}`}>{s.name}</a>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
 
       <h3>{t('board.criticalPathTitle')}</h3>

@@ -167,165 +167,172 @@ export function TimelineStepCard({
         {row.blocked && <span className="badge badge-blocked">{t('board.blockedBadge')}</span>}
         <span className={`badge status-${step.status}`}>{t(`board.status.${step.status}` as const)}</span>
       </p>
-      <dl className="facts">
-        <dt>{t('board.category')}</dt>
-        <dd>{step.category}</dd>
-        <dt>{t('board.priority')}</dt>
-        <dd>{t(`board.priority.${step.priority}` as const)}</dd>
-        <dt>{t('board.dates')}</dt>
-        <dd>
-          {step.plannedStart && step.dueDate
-            ? t('board.dateRange', { start: date(step.plannedStart)!, end: date(step.dueDate)! })
-            : step.dueDate
-              ? `${t('board.dueDate')} ${date(step.dueDate)}`
-              : t('board.noDates')}
-          {row.overdueDays !== undefined && (
-            <>
-              {' '}
-              <strong className="error-text">
-                ({t('board.overdueItem', { days: row.overdueDays, date: date(step.dueDate) ?? '' })})
-              </strong>
-            </>
-          )}
-        </dd>
-        <dt>{t('board.duration')}</dt>
-        <dd>{t('board.durationDays', { days: step.durationDays })}</dd>
-        {row.schedule && (
-          <>
-            <dt>{t('board.schedule')}</dt>
+      <div className="board-step-body">
+        <div className="board-info">
+          <dl className="facts">
+            <dt>{t('board.category')}</dt>
+            <dd>{step.category}</dd>
+            <dt>{t('board.priority')}</dt>
+            <dd>{t(`board.priority.${step.priority}` as const)}</dd>
+            <dt>{t('board.dates')}</dt>
             <dd>
-              {t('board.dateRange', {
-                start: date(row.schedule.earliestStart)!,
-                end: date(row.schedule.earliestFinish)!,
+              {step.plannedStart && step.dueDate
+                ? t('board.dateRange', { start: date(step.plannedStart)!, end: date(step.dueDate)! })
+                : step.dueDate
+                  ? `${t('board.dueDate')} ${date(step.dueDate)}`
+                  : t('board.noDates')}
+              {row.overdueDays !== undefined && (
+                <>
+                  {' '}
+                  <strong className="error-text">
+                    ({t('board.overdueItem', { days: row.overdueDays, date: date(step.dueDate) ?? '' })})
+                  </strong>
+                </>
+              )}
+            </dd>
+            <dt>{t('board.duration')}</dt>
+            <dd>{t('board.durationDays', { days: step.durationDays })}</dd>
+            {row.schedule && (
+              <>
+                <dt>{t('board.schedule')}</dt>
+                <dd>
+                  {t('board.dateRange', {
+                    start: date(row.schedule.earliestStart)!,
+                    end: date(row.schedule.earliestFinish)!,
+                  })}
+                </dd>
+                <dt>{t('board.slack')}</dt>
+                <dd className="slack">
+                  {row.schedule.slackDays > 0
+                    ? t('board.slackDays', { days: row.schedule.slackDays })
+                    : row.critical
+                      ? t('board.slackNone')
+                      : t('board.slackDays', { days: row.schedule.slackDays })}
+                </dd>
+              </>
+            )}
+            {step.assignee && (
+              <>
+                <dt>{t('board.assignee')}</dt>
+                <dd>{step.assignee}</dd>
+              </>
+            )}
+          </dl>
+
+          <h4>{t('board.dependencies')}</h4>
+          {row.dependencies.length === 0 ? (
+            <p className="hint">{t('board.noDependencies')}</p>
+          ) : (
+            <ul className="board-dependencies">
+              {row.dependencies.map((d) => {
+                const control = `dependency-${id}-${d.dependsOn}`;
+                const depError = error(control);
+                return (
+                  <li key={d.dependsOn}>
+                    <span>{dependencyText(t, d)}</span>
+                    {!readOnly && (
+                      <button
+                        type="button"
+                        className="secondary small"
+                        aria-label={t('board.removeDependencyLabel', { name: d.dependsOnName })}
+                        aria-describedby={depError ? `${control}-error` : undefined}
+                        {...unavailable(busy)}
+                        onClick={() => !busy && void actions.removeDependency(id, d.dependsOn)}
+                      >
+                        {t('board.removeDependency')}
+                      </button>
+                    )}
+                    {depError && (
+                      <p id={`${control}-error`} className="field-error" role="alert">
+                        {depError.message}
+                      </p>
+                    )}
+                  </li>
+                );
               })}
-            </dd>
-            <dt>{t('board.slack')}</dt>
-            <dd className="slack">
-              {row.schedule.slackDays > 0
-                ? t('board.slackDays', { days: row.schedule.slackDays })
-                : row.critical
-                  ? t('board.slackNone')
-                  : t('board.slackDays', { days: row.schedule.slackDays })}
-            </dd>
-          </>
-        )}
-        {step.assignee && (
-          <>
-            <dt>{t('board.assignee')}</dt>
-            <dd>{step.assignee}</dd>
-          </>
-        )}
-      </dl>
-
-      <h4>{t('board.dependencies')}</h4>
-      {row.dependencies.length === 0 ? (
-        <p className="hint">{t('board.noDependencies')}</p>
-      ) : (
-        <ul className="board-dependencies">
-          {row.dependencies.map((d) => {
-            const control = `dependency-${id}-${d.dependsOn}`;
-            const depError = error(control);
-            return (
-              <li key={d.dependsOn}>
-                <span>{dependencyText(t, d)}</span>
-                {!readOnly && (
-                  <button
-                    type="button"
-                    className="secondary small"
-                    aria-label={t('board.removeDependencyLabel', { name: d.dependsOnName })}
-                    aria-describedby={depError ? `${control}-error` : undefined}
-                    {...unavailable(busy)}
-                    onClick={() => !busy && void actions.removeDependency(id, d.dependsOn)}
-                  >
-                    {t('board.removeDependency')}
-                  </button>
-                )}
-                {depError && (
-                  <p id={`${control}-error`} className="field-error" role="alert">
-                    {depError.message}
-                  </p>
-                )}
-              </li>
-            );
-          })}
-        </ul>
-      )}
-      {step.blockers.length > 0 && (
-        <div className="board-blockers">
-          <h4>{t('board.blockers')}</h4>
-          <ul>
-            {step.blockers.map((b) => (
-              <li key={b.dependsOn}>{b.message}</li>
-            ))}
-          </ul>
+            </ul>
+          )}
+          {step.blockers.length > 0 && (
+            <div className="board-blockers">
+              <h4>{t('board.blockers')}</h4>
+              <ul>
+                {step.blockers.map((b) => (
+                  <li key={b.dependsOn}>{b.message}</li>
+                ))}
+              </ul>
+            </div>
+          )}
+          {row.warnings.length > 0 && (
+            <div className="board-warnings" role="status">
+              <h4>{t('board.warnings')}</h4>
+              <ul>
+                {row.warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            </div>
+          )}
         </div>
-      )}
-      {row.warnings.length > 0 && (
-        <div className="board-warnings" role="status">
-          <h4>{t('board.warnings')}</h4>
-          <ul>
-            {row.warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </div>
-      )}
-
+        {!readOnly && (
+          <div className="board-controls">
+            <StatusForm
+              row={row}
+              busy={busy}
+              error={error(`status-${id}`)}
+              onSave={(status) => void actions.setStatus(id, status)}
+            />
+            <div className="actions">
+              <button
+                type="button"
+                id={`move-up-${id}`}
+                className="secondary"
+                aria-label={t('board.moveUpLabel', { name: step.name })}
+                aria-describedby={moveError ? moveErrorId : undefined}
+                {...unavailable(busy || row.position === 1)}
+                onClick={() => !busy && row.position > 1 && void actions.moveUp(id)}
+              >
+                {t('board.moveUp')}
+              </button>
+              <button
+                type="button"
+                id={`move-down-${id}`}
+                className="secondary"
+                aria-label={t('board.moveDownLabel', { name: step.name })}
+                aria-describedby={moveError ? moveErrorId : undefined}
+                {...unavailable(busy || row.position === total)}
+                onClick={() => !busy && row.position < total && void actions.moveDown(id)}
+              >
+                {t('board.moveDown')}
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                aria-expanded={open === 'edit'}
+                aria-label={t('board.editLabel', { name: step.name })}
+                onClick={() => toggle('edit')}
+              >
+                {t('board.edit')}
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                aria-expanded={open === 'dependency'}
+                aria-label={t('board.addDependencyLabel', { name: step.name })}
+                onClick={() => toggle('dependency')}
+              >
+                {t('board.addDependency')}
+              </button>
+            </div>
+            {moveError && (
+              <p id={moveErrorId} className="field-error" role="alert">
+                {moveError.message}
+              </p>
+            )}
+          </div>
+        )}
+      </div>
       {!readOnly && (
         <>
-          <StatusForm
-            row={row}
-            busy={busy}
-            error={error(`status-${id}`)}
-            onSave={(status) => void actions.setStatus(id, status)}
-          />
-          <div className="actions">
-            <button
-              type="button"
-              id={`move-up-${id}`}
-              className="secondary"
-              aria-label={t('board.moveUpLabel', { name: step.name })}
-              aria-describedby={moveError ? moveErrorId : undefined}
-              {...unavailable(busy || row.position === 1)}
-              onClick={() => !busy && row.position > 1 && void actions.moveUp(id)}
-            >
-              {t('board.moveUp')}
-            </button>
-            <button
-              type="button"
-              id={`move-down-${id}`}
-              className="secondary"
-              aria-label={t('board.moveDownLabel', { name: step.name })}
-              aria-describedby={moveError ? moveErrorId : undefined}
-              {...unavailable(busy || row.position === total)}
-              onClick={() => !busy && row.position < total && void actions.moveDown(id)}
-            >
-              {t('board.moveDown')}
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              aria-expanded={open === 'edit'}
-              aria-label={t('board.editLabel', { name: step.name })}
-              onClick={() => toggle('edit')}
-            >
-              {t('board.edit')}
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              aria-expanded={open === 'dependency'}
-              aria-label={t('board.addDependencyLabel', { name: step.name })}
-              onClick={() => toggle('dependency')}
-            >
-              {t('board.addDependency')}
-            </button>
-          </div>
-          {moveError && (
-            <p id={moveErrorId} className="field-error" role="alert">
-              {moveError.message}
-            </p>
-          )}
           {open === 'edit' && (
             <EditForm
               step={step}
