@@ -98,6 +98,14 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     const legal = card('Form the legal entity');
     expect(await legal.locator('.slack').textContent()).toMatch(/working days|none \(on the critical path\)/);
     await checkPage(page, 'coach-timeline-board');
+
+    // Nothing of this coach's to undo yet: the API's refusal, at the button.
+    const undo = page.getByRole('button', { name: 'Undo' });
+    await undo.click();
+    const refusal = page.locator('#revert-error');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/^Nothing to undo: /);
+    expect(await undo.getAttribute('aria-describedby')).toBe('revert-error');
   });
 
   it('reorders a step dragged with the mouse, and undoes the move as a new event', async () => {
@@ -155,7 +163,7 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     ]);
   });
 
-  it('moves a step with the keyboard alone, keeping the focus on the button pressed', async () => {
+  it('moves steps with the keyboard alone (buttons or the drag handle), keeping the focus, and redoes an undone move', async () => {
     const before = await storedOrder();
     const moveUp = card('Secure insurance').getByRole('button', { name: 'Move up: Secure insurance' });
     await moveUp.focus();
@@ -168,6 +176,30 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     await page.getByRole('button', { name: 'Undo' }).click();
     await status().getByText('Undone: the move of Secure insurance.').waitFor();
     expect(await storedOrder()).toEqual(before);
+
+    // The drag handle with the keyboard (dnd-kit's keyboard sensor): Space picks up, an arrow moves, Space drops.
+    const handle = card('Find a facility').getByRole('button', { name: 'Drag to reorder: Find a facility' });
+    await handle.focus();
+    await page.keyboard.press('Space');
+    await page.locator('#drag-facility_search[aria-pressed="true"]').waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.getByText('Find a facility is over place 5 of 13.').waitFor();
+    await page.keyboard.press('Space');
+    await status().getByText('Find a facility moved to place 5 of 13.').waitFor();
+    const dropped = [...before.slice(0, 3), before[4], before[3], ...before.slice(5)];
+    expect(await shownOrder()).toEqual(dropped);
+    expect(await storedOrder()).toEqual(dropped);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('drag-facility_search');
+
+    // Undone and redone: the move is back.
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await status().getByText('Undone: the move of Find a facility.').waitFor();
+    expect(await storedOrder()).toEqual(before);
+    await page.getByRole('button', { name: 'Redo' }).click();
+    await status().getByText('Redone: the move of Find a facility.').waitFor();
+    expect(await shownOrder()).toEqual(dropped);
+    expect(await storedOrder()).toEqual(dropped);
+    expect((await events()).at(-1)).toMatchObject({ change_type: 'move', step_id: 'facility_search', origin: 'redo' });
   });
 
   it('changes a status and shows the analytics updated; refuses a cycle at the control that asked', async () => {
