@@ -279,6 +279,44 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     );
   });
 
+  it("edits a step, a refused date shown at its field, and shows a soft dependency's warning on the step", async () => {
+    const marketing = card('Launch marketing');
+    await marketing.getByRole('button', { name: 'Edit Launch marketing' }).click();
+    const form = marketing.getByRole('form', { name: 'Edit Launch marketing' });
+    const due = form.getByLabel('Due date');
+    await form.getByLabel('Planned start').fill('2027-09-01');
+    await due.fill('2027-08-02');
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await form.locator('.field-error').waitFor();
+    expect(await due.getAttribute('aria-invalid')).toBe('true');
+    expect(await form.locator(`#${await due.getAttribute('aria-describedby')}`).textContent()).toBe(
+      'Not accepted: the due date 2027-08-02 is before the planned start 2027-09-01',
+    );
+    await page.waitForFunction(() => document.activeElement?.id === 'edit-marketing-dueDate');
+
+    await form.getByLabel('Planned start').fill('2027-06-01');
+    await form.getByLabel('Assignee').fill('Jordan Lee');
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await status().getByText('Launch marketing saved.').waitFor();
+    const stored = await stack.db
+      .selectFrom('timeline_steps')
+      .select(['planned_start', 'due_date', 'assignee'])
+      .where('timeline_id', '=', timeline.timelineId)
+      .where('step_id', '=', 'marketing')
+      .executeTakeFirstOrThrow();
+    expect(stored).toEqual({ planned_start: '2027-06-01', due_date: '2027-08-02', assignee: 'Jordan Lee' });
+    expect(await marketing.locator('.facts').textContent()).toContain('Jun 1, 2027 to Aug 2, 2027');
+
+    // Its prerequisites are soft: it may start, and the card says what is not met yet.
+    await marketing.getByLabel('Status').selectOption('in_progress');
+    await marketing.getByRole('button', { name: 'Save status' }).click();
+    await status().getByText('Launch marketing: In progress.').waitFor();
+    expect(await marketing.locator('.board-warnings').textContent()).toContain(
+      'soft dependency: "Sign the facility lease" (facility_lease) is not complete',
+    );
+    await checkPage(page, 'coach-timeline-warnings');
+  });
+
   it('reads in Spanish', async () => {
     await page.goto(boardUrl('es'));
     await page.getByRole('heading', { level: 2, name: 'Pasos' }).waitFor();
