@@ -108,7 +108,10 @@ function Board({ timelineId, token, readOnly }: { timelineId: string; token: str
       setBusy(true);
       setError(undefined);
       try {
-        const { data, error: failure } = await send(timeline.sequence);
+        // A request that never got an answer (the network) is a refusal too, shown at its control.
+        const { data, error: failure } = await send(timeline.sequence).catch((err: unknown): Sent => ({
+          error: { error: 'network', message: String(err) },
+        }));
         if (data) {
           setTimeline(data.timeline);
           const stepId = data.event.stepId;
