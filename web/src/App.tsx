@@ -3,6 +3,7 @@ import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { staffToken } from './api/client';
 import { isLocale, LocaleContext, LOCALES, translator, useI18n, type Locale } from './i18n';
 import { AuditPage } from './pages/Audit';
+import { TimelinePage } from './pages/coach/Timeline';
 import { JoinPage } from './pages/Join';
 import { OpsPage } from './pages/Ops';
 import { SignInCallbackPage, SignInPage } from './pages/SignIn';
@@ -110,6 +111,9 @@ export function App() {
           </Route>
           <Route path="/:locale/audit">
             <AuditPage />
+          </Route>
+          <Route path="/:locale/coach/timelines/:timelineId">
+            {(params) => <TimelinePage timelineId={params.timelineId} />}
           </Route>
           <Route>
             <NotFound />
