@@ -3,6 +3,10 @@ import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { staffToken } from './api/client';
 import { isLocale, LocaleContext, LOCALES, translator, useI18n, type Locale } from './i18n';
 import { AuditPage } from './pages/Audit';
+import { CoachEnrollmentsPage } from './pages/coach/Enrollments';
+import { CoachInvitationsPage } from './pages/coach/Invitations';
+import { CoachOnboardingPage } from './pages/coach/Onboarding';
+import { CoachSignInPage } from './pages/coach/CoachSignIn';
 import { JoinPage } from './pages/Join';
 import { OpsPage } from './pages/Ops';
 import { SignInPage } from './pages/SignIn';
@@ -63,6 +67,9 @@ function Home() {
       <h1>{t('app.title')}</h1>
       <p>{t('home.intro')}</p>
       <p>
+        <Link href={`/${locale}/coach`}>{t('coach.home')}</Link>
+      </p>
+      <p>
         <Link href={`/${locale}/sign-in`}>{t('home.staff')}</Link>
       </p>
     </>
@@ -107,6 +114,21 @@ export function App() {
           </Route>
           <Route path="/:locale/audit">
             <AuditPage />
+          </Route>
+          <Route path="/:locale/coach">
+            <CoachSignInPage />
+          </Route>
+          <Route path="/:locale/coach/sign-in">
+            <CoachSignInPage />
+          </Route>
+          <Route path="/:locale/coach/onboarding">
+            <CoachOnboardingPage />
+          </Route>
+          <Route path="/:locale/coach/invitations">
+            <CoachInvitationsPage />
+          </Route>
+          <Route path="/:locale/coach/enrollments">
+            <CoachEnrollmentsPage />
           </Route>
           <Route>
             <NotFound />
