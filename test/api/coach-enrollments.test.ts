@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardedCoach, type Coach } from '../helpers/coaches';
-import { bearer, createInvitation, redeem, token, type Enrollment } from '../helpers/enrollment';
+import { bearer, createInvitation, redeem, token, waitForValue, type Enrollment } from '../helpers/enrollment';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -30,6 +30,13 @@ describe("GET /v1/coaches/:id/enrollments, the coach's own enrollments", () => {
     mine = [];
     for (let i = 0; i < 3; i++) mine.push(await enrollmentOf(coach));
     await enrollmentOf(other);
+    // Each workflow writes its row once it starts: paging is checked on rows that no longer move.
+    await waitForValue(
+      () =>
+        stack.db.selectFrom('enrollments').select('projection_version').where('coach_id', '=', coach.coachId).execute(),
+      (rows) => rows.length === 3 && rows.every((r) => Number(r.projection_version) > 0),
+      "the coach's enrollments projected",
+    );
   }, 120_000);
 
   it('lists the enrollments of its invitations, each with its step and status, and no one else’s', async () => {
