@@ -218,7 +218,12 @@ function BackgroundCheckStep({
         fields={COACH_STEP_FIELDS[3]}
         intro={t('coach.check.intro')}
         onBack={() => goTo(2)}
-        onSubmit={(values) => submit(3, coachStepPayload(3, values))}
+        onSubmit={async (values) => {
+          // Stay on the check (not on to the quiz) so the coach sees its status.
+          const error = await submit(3, coachStepPayload(3, values));
+          if (!error) goTo(3);
+          return error;
+        }}
       />
     );
   }
