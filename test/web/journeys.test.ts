@@ -9,6 +9,14 @@ import { WEB_DIST } from '../../scripts/web-build';
 import { startPaymentSimulator, type PaymentSimulator } from '../../simulators/payment';
 import { QUIZ_BANK } from '../../workflows/coach-onboarding/quiz-bank';
 import { checkPage, launchBrowser, type Browser } from '../helpers/browser';
+import {
+  answers,
+  coachProgress,
+  signUp,
+  startAttempt,
+  stepOk,
+  throughBackgroundCheckRequest,
+} from '../helpers/coaches';
 import { token, waitForValue } from '../helpers/enrollment';
 import { freePort } from '../helpers/ports';
 import { createTestStack, TEST_SECRETS, type TestStack } from '../helpers/stack';
@@ -18,7 +26,7 @@ import { createTestStack, TEST_SECRETS, type TestStack } from '../helpers/stack'
  * Temporal, PostgreSQL, the payment provider's and the background-check provider's simulators. A coach signs up,
  * is onboarded and invites a family; that family's enrollment is carried through the next journeys: the parent
  * enrolls (the coach confirms the consultation; the records fail on a birth date after school entry), ops correct
- * and retry it, an auditor reads its history and reveals it.
+ * and retry it, an auditor reads its history and reveals it. Last, another coach meets the quiz's attempt limit.
  */
 /** A journey is many pages, each waiting on the stack and checked by axe-core: minutes on a loaded machine. */
 const JOURNEY_TIMEOUT_MS = 300_000;
@@ -533,6 +541,45 @@ describe('web app journeys', () => {
           details: expect.objectContaining({ reveal: true, reason: 'Family asked to check the birth date on file' }),
         },
       ]);
+      await page.close();
+    },
+    JOURNEY_TIMEOUT_MS,
+  );
+  it(
+    'tells a coach past three quiz attempts in 24 hours when the next is allowed, in the page’s language',
+    async () => {
+      // Through the API: a coach with three failed attempts today.
+      const coach = await signUp(stack);
+      await throughBackgroundCheckRequest(stack, coach);
+      for (let i = 0; i < 3; i++) {
+        const attempt = await startAttempt(stack, coach);
+        expect(attempt.statusCode, attempt.body).toBe(201);
+        await stepOk(stack, coach, 4, answers(attempt.json(), 0));
+      }
+      const { nextAttemptAt } = (await coachProgress(stack, coach)).quiz;
+      expect(nextAttemptAt).toBeDefined();
+
+      // In Spanish, with the coach's token pasted in: the quiz says when, and offers no new attempt.
+      const page = await browser.context.newPage();
+      await page.goto(`${base}/es/coach`);
+      // The first coach is still signed in in this browser: signed out, the page offers sign-up and the token again.
+      await page.getByText('Ha iniciado sesión como entrenador').waitFor();
+      await page.getByRole('button', { name: 'Cerrar sesión' }).click();
+      await page.getByLabel('Token de entrenador', { exact: true }).fill(coach.coachToken);
+      await page.getByRole('button', { name: 'Iniciar sesión', exact: true }).click();
+      await page.getByRole('heading', { name: 'Cuestionario de formación' }).waitFor();
+      const refusal = page.getByRole('alert');
+      await refusal.waitFor();
+      const when = new Date(nextAttemptAt!);
+      expect(await refusal.textContent()).toMatch(
+        /Ya usó tres intentos en 24 horas\. Podrá hacer el siguiente a partir del/,
+      );
+      expect(await refusal.textContent()).toContain(when.toLocaleString('es', { month: 'long' }));
+      expect(await refusal.textContent()).toContain(String(when.getFullYear()));
+      expect(await page.getByText('Intentos hasta ahora: 3').count()).toBe(1);
+      expect(await page.getByRole('button', { name: /Intentarlo de nuevo|Empezar un intento/ }).count()).toBe(0);
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe('es');
+      await checkPage(page, 'coach-4-quiz-limit-es');
       await page.close();
     },
     JOURNEY_TIMEOUT_MS,
