@@ -27,6 +27,7 @@ import {
 import type { coachOnboardingWorkflow } from '../../workflows/coach-onboarding/workflow';
 import type { Actor } from '../../workflows/messages';
 import { conflict, errorSchema, forbidden, HttpError, notFound, zodIssues } from '../errors';
+import { cursorQuery, enrollmentListPage, pageLimit, pageOfEnrollments } from '../shared';
 import { tokenClaimsSchema } from '../plugins/auth';
 import { randomCode } from '../services/invitations';
 import { toHttpError } from '../temporal-errors';
@@ -348,6 +349,31 @@ const coachRoutes: FastifyPluginAsyncZod = async (app) => {
           createdAt: r.created_at.toISOString(),
         })),
       };
+    },
+  );
+  app.get(
+    '/coaches/:id/enrollments',
+    {
+      preHandler: app.requireRole('coach', 'ops', 'auditor'),
+      schema: {
+        tags: ['coaches'],
+        summary: "The enrollments of the coach's invitations, newest change first (the projection, as ops list it)",
+        description:
+          'Paged like `GET /v1/ops/enrollments`: pass `nextCursor` as `cursor`. A coach sees no record-set error text.',
+        params: coachParams,
+        querystring: z.object({ limit: pageLimit(50, 500), cursor: cursorQuery }),
+        response: { 200: enrollmentListPage, ...errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      authorize(request, id);
+      if (!(await findCoach(db, id))) throw notFound(`coach ${id} not found`);
+      return pageOfEnrollments(
+        db,
+        { coachId: id },
+        { limit: request.query.limit, cursor: request.query.cursor, withErrors: request.user.role !== 'coach' },
+      );
     },
   );
 };

@@ -10,17 +10,14 @@ import {
   callWorkflow,
   canonicalInt,
   conflict,
-  cursorCodec,
   cursorQuery,
-  cursorTimestamp,
-  enrollmentId,
+  enrollmentListPage,
   enrollmentParams,
   errorResponses,
   HttpError,
-  nextCursorSchema,
   notFound,
   pageLimit,
-  pageOf,
+  pageOfEnrollments,
   runId,
   workflowParams,
 } from '../shared';
@@ -32,22 +29,6 @@ const enrollmentStatus = z.enum(ENROLLMENT_STATUSES);
 const studentRecordsStatus = z.enum(STUDENT_RECORDS_STATUSES);
 const coachId = z.string().min(1).max(100);
 const schoolId = canonicalInt(1, Number.MAX_SAFE_INTEGER);
-
-const listItem = z.object({
-  enrollmentId: z.string(),
-  status: enrollmentStatus,
-  currentStep: z.number().int(),
-  coachId: z.string().nullable(),
-  schoolId: z.number().int(),
-  studentUniqueId: z.string().nullable(),
-  studentRecords: z.object({
-    status: studentRecordsStatus,
-    error: z.string().nullable(),
-    attempts: z.number().int(),
-  }),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
 
 const retryBody = z.strictObject({
   corrections: studentCorrectionsSchema
@@ -86,9 +67,6 @@ const replayResponse = z.object({
 });
 
 const errors = errorResponses;
-
-/** The (updated_at, enrollment_id) of a page's last row: the keyset the projection is listed by. */
-const listCursor = cursorCodec(z.strictObject({ updatedAt: cursorTimestamp, enrollmentId }));
 
 interface BatchResult {
   enrollmentId: string;
@@ -135,42 +113,22 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
           limit: pageLimit(50, 500),
           cursor: cursorQuery,
         }),
-        response: { 200: z.object({ items: z.array(listItem), nextCursor: nextCursorSchema }), ...errors },
+        response: { 200: enrollmentListPage, ...errors },
       },
     },
     async (request) => {
       const q = request.query;
-      const rows = await listEnrollments(db, {
-        studentRecords: q.studentRecords,
-        status: q.status,
-        coachId: q.coachId,
-        schoolId: q.schoolId,
-        updatedSince: q.updatedSince ? new Date(q.updatedSince) : undefined,
-        after: q.cursor ? listCursor.decode(q.cursor) : undefined,
-        limit: q.limit + 1,
-      });
-      const { page, nextCursor } = pageOf(rows, q.limit, listCursor, (row) => ({
-        updatedAt: row.updated_at_key,
-        enrollmentId: row.enrollment_id,
-      }));
-      return {
-        items: page.map((row) => ({
-          enrollmentId: row.enrollment_id,
-          status: row.status,
-          currentStep: row.current_step,
-          coachId: row.coach_id,
-          schoolId: Number(row.school_id),
-          studentUniqueId: row.student_unique_id,
-          studentRecords: {
-            status: row.student_records_status,
-            error: row.student_records_error,
-            attempts: row.student_records_attempts,
-          },
-          createdAt: row.created_at.toISOString(),
-          updatedAt: row.updated_at.toISOString(),
-        })),
-        ...(nextCursor ? { nextCursor } : {}),
-      };
+      return pageOfEnrollments(
+        db,
+        {
+          studentRecords: q.studentRecords,
+          status: q.status,
+          coachId: q.coachId,
+          schoolId: q.schoolId,
+          updatedSince: q.updatedSince ? new Date(q.updatedSince) : undefined,
+        },
+        { limit: q.limit, cursor: q.cursor },
+      );
     },
   );
 

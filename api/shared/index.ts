@@ -3,6 +3,7 @@
  * Temporal's answers to HTTP, the cursor codec. A new resource (`routes/coaches.ts`) imports these and copies nothing.
  */
 export { actorOf, coachIdOf } from './actor';
+export { enrollmentListItem, enrollmentListPage, pageOfEnrollments } from './enrollment-list';
 export { cursorCodec, cursorQuery, cursorTimestamp, nextCursorSchema, pageOf, type CursorCodec } from './cursor';
 export {
   badRequest,

@@ -61,6 +61,8 @@ export interface TestStackOptions {
   coachOnboardingTimings?: CoachOnboardingTimings;
   /** Starts the background-check simulator as this stack's provider, delivering to the API on a real port. */
   backgroundChecks?: { deliveryDelayMs?: number; retryDelayMs?: number; maxDeliveryAttempts?: number };
+  /** Listens on this port (one chosen before, for peers that need the API's address first); a free one otherwise. */
+  port?: number;
 }
 
 /** The product as one test file sees it: the API on its own task queue, a worker for it, the shared server. */
@@ -92,8 +94,10 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
   await app.ready();
   let simulator: BackgroundCheckSimulator | undefined;
   let apiUrl: string | undefined;
+  if (options.backgroundChecks || options.port !== undefined) {
+    apiUrl = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  }
   if (options.backgroundChecks) {
-    apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     simulator = await startBackgroundCheckSimulator({
       apiKey: TEST_SECRETS.backgroundCheckApiKey,
       webhookSecret: TEST_SECRETS.backgroundCheckWebhookSecret,

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -7,16 +7,26 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createDocumentStore } from '../../api/services/document-store';
 import { WEB_DIST } from '../../scripts/web-build';
 import { startPaymentSimulator, type PaymentSimulator } from '../../simulators/payment';
+import { QUIZ_BANK } from '../../workflows/coach-onboarding/quiz-bank';
 import { checkPage, launchBrowser, type Browser } from '../helpers/browser';
-import { bearer, createInvitation, token, waitForValue } from '../helpers/enrollment';
+import {
+  answers,
+  coachProgress,
+  signUp,
+  startAttempt,
+  stepOk,
+  throughBackgroundCheckRequest,
+} from '../helpers/coaches';
+import { token, waitForValue } from '../helpers/enrollment';
 import { freePort } from '../helpers/ports';
 import { createTestStack, TEST_SECRETS, type TestStack } from '../helpers/stack';
 
 /**
  * The web app in Chromium against the real stack: the API serving the built app on a port of its own, a worker,
- * Temporal, PostgreSQL and the payment provider's simulator. One family's enrollment is carried through the three
- * journeys: the parent enrolls (the records fail on a birth date after school entry), ops correct and retry it,
- * an auditor reads its history and reveals it.
+ * Temporal, PostgreSQL, the payment provider's and the background-check provider's simulators. A coach signs up,
+ * is onboarded and invites a family; that family's enrollment is carried through the next journeys: the parent
+ * enrolls (the coach confirms the consultation; the records fail on a birth date after school entry), ops correct
+ * and retry it, an auditor reads its history and reveals it. Last, another coach meets the quiz's attempt limit.
  */
 /** A journey is many pages, each waiting on the stack and checked by axe-core: minutes on a loaded machine. */
 const JOURNEY_TIMEOUT_MS = 300_000;
@@ -28,6 +38,8 @@ describe('web app journeys', () => {
   let base: string;
   const documentsDir = path.join(inject('tmpDir'), `documents-${process.pid}`);
   let enrollmentId: string;
+  /** The coach's invitation, as its link was copied from the invitations page. */
+  let invitation: { link: string; invitationId: string; invitationToken: string };
 
   beforeAll(async () => {
     const port = await freePort();
@@ -44,9 +56,12 @@ describe('web app journeys', () => {
         depositAmountCents: 25_000,
         temporalUiUrl: 'http://127.0.0.1:8233',
       },
+      port,
+      backgroundChecks: {},
     });
-    await stack.app.listen({ host: '127.0.0.1', port });
     browser = await launchBrowser();
+    // "Copy link" writes to the clipboard; the test reads it back.
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   });
 
   afterAll(async () => {
@@ -68,11 +83,203 @@ describe('web app journeys', () => {
     buffer: Buffer.from(`%PDF-1.4\n% ${text}\n%%EOF\n`),
   });
 
+  const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+  it(
+    'takes a coach from sign-up through the five onboarding steps to an invitation whose link is copied',
+    async () => {
+      const email = `coach-web-${randomUUID()}@example.com`;
+      const page = await browser.context.newPage();
+      await page.goto(`${base}/en`);
+      await page.getByRole('link', { name: 'Coaches: sign up or continue your onboarding' }).click();
+
+      // Sign-up.
+      await page.getByRole('heading', { name: 'Sign up as a coach' }).waitFor();
+      await checkPage(page, 'coach-sign-in');
+      await fill(page, 'First name', 'Dana');
+      await fill(page, 'Last name', 'Rivera');
+      await fill(page, 'Email', email);
+      await fill(page, 'Phone', '512-555-0100');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+
+      // Step 1: the profile. The session is this browser's.
+      await page.getByRole('heading', { name: 'Profile' }).waitFor();
+      expect(page.url()).toBe(`${base}/en/coach/onboarding`);
+      const session = await page.evaluate(() => JSON.parse(localStorage.getItem('tsa.coach.session') ?? '{}'));
+      expect(session).toEqual({ coachId: expect.stringMatching(/^TSA-COACH-/), token: expect.any(String) });
+      const coachId = session.coachId as string;
+      const coachToken = session.token as string;
+      const profile = () =>
+        stack.db.selectFrom('coach_profiles').selectAll().where('coach_id', '=', coachId).executeTakeFirstOrThrow();
+      expect(await profile()).toMatchObject({ email, first_name: 'Dana', onboarding_status: 'in_progress' });
+      expect(await page.getByText('Step 1 of 5').count()).toBe(1);
+      await checkPage(page, 'coach-1-profile');
+      await page.getByLabel('basketball').check();
+      await fill(page, 'Where you would like to coach', 'Austin, TX; Round Rock, TX');
+      await fill(page, 'How many students you can take (1–200)', '12');
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+
+      // Step 2, with an EIN the API refuses: the error under the field, tied to it; fixed, the step saves.
+      await page.getByRole('heading', { name: 'Business' }).waitFor();
+      await fill(page, 'Your business (LLC) name', 'Hoops Academy LLC');
+      await fill(page, 'EIN', '123456789');
+      await fill(page, 'Insurance provider', 'Lone Star Mutual');
+      await fill(page, 'Policy number', 'LSM-55512');
+      await fill(page, 'Insurance valid until', inDays(365));
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+      const ein = page.getByLabel('EIN', { exact: true });
+      const einError = page.locator('#coach-2-ein-error');
+      await einError.waitFor();
+      expect(await einError.textContent()).toMatch(/NN-NNNNNNN/);
+      expect(await ein.getAttribute('aria-invalid')).toBe('true');
+      expect((await ein.getAttribute('aria-describedby'))?.split(' ')).toContain('coach-2-ein-error');
+      expect(await page.locator('[aria-invalid="true"]').count()).toBe(1);
+      await page.waitForFunction(() => document.activeElement?.id === 'coach-2-ein');
+      await checkPage(page, 'coach-2-field-error');
+      expect((await profile()).llc_name).toBeNull();
+      await ein.fill('12-3456789');
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+
+      // A step out of order cannot be reached: asking for step 5 shows the open step 3.
+      await page.getByRole('heading', { name: 'Background check' }).waitFor();
+      await page.goto(`${base}/en/coach/onboarding?step=5`);
+      await page.getByRole('heading', { name: 'Background check' }).waitFor();
+      expect(await page.getByText('Step 3 of 5').count()).toBe(1);
+
+      // Step 3: consent; the simulated provider clears a plain last name, and the page follows the check by itself.
+      await fill(page, 'Legal first name', 'Dana');
+      await fill(page, 'Legal last name', 'Rivera');
+      await fill(page, 'Date of birth', '1988-04-02');
+      await fill(page, 'Last four digits of your SSN', '4321');
+      await page.getByLabel('Yes').check();
+      await checkPage(page, 'coach-3-background-check');
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+      await page.getByText('Background check: clear').waitFor();
+      await waitForValue(profile, (p) => p.background_check_status === 'passed', 'the check passed in the profile');
+      await checkPage(page, 'coach-3-check-clear');
+      await page.getByRole('button', { name: 'Continue to the training quiz' }).click();
+
+      // Step 4: the quiz, answered from the question bank shipped in the repository.
+      await page.getByRole('heading', { name: 'Training quiz' }).waitFor();
+      await page.getByRole('button', { name: 'Start an attempt' }).click();
+      const questions = page.locator('fieldset.question');
+      await questions.first().waitFor();
+      const count = await questions.count();
+      expect(count).toBe(10);
+      await checkPage(page, 'coach-4-quiz');
+      const answer = async (i: number) => {
+        const legend = (await questions.nth(i).locator('legend').textContent())!.replace(/^Question \d+: /, '');
+        const question = QUIZ_BANK.find((q) => q.text === legend)!;
+        const correct = question.choices.find((c) => c.choiceId === question.correctChoiceId)!;
+        await questions.nth(i).getByLabel(correct.text, { exact: true }).check();
+      };
+      for (let i = 0; i < count - 1; i++) await answer(i);
+      // One question left open: it is named, and nothing is sent.
+      await page.getByRole('button', { name: 'Submit my answers' }).click();
+      await page.getByText('Please answer every question.').waitFor();
+      expect(
+        await questions
+          .nth(count - 1)
+          .getByText('Choose an answer.')
+          .count(),
+      ).toBe(1);
+      expect(await stack.db.selectFrom('quiz_attempts').where('coach_id', '=', coachId).execute()).toEqual([]);
+      await answer(count - 1);
+      await page.getByRole('button', { name: 'Submit my answers' }).click();
+      await page.getByText('You passed the training quiz with 100 %.').waitFor();
+      expect(await page.getByText('Attempts so far: 1').count()).toBe(1);
+      const attempts = await stack.db
+        .selectFrom('quiz_attempts')
+        .select(['passed', 'score_percent'])
+        .where('coach_id', '=', coachId)
+        .execute();
+      expect(attempts).toEqual([{ passed: true, score_percent: expect.anything() }]);
+      expect(Number(attempts[0]!.score_percent)).toBe(100);
+      await checkPage(page, 'coach-4-quiz-passed');
+      await page.getByRole('button', { name: 'Go to the next step' }).click();
+
+      // Step 5: the school; then the school id and the way on.
+      await page.getByRole('heading', { name: 'School' }).waitFor();
+      await fill(page, 'School name', 'Austin Hoops Microschool');
+      await fill(page, 'Street address', '100 Congress Ave');
+      await fill(page, 'City', 'Austin');
+      await fill(page, 'State (two letters, e.g. TX)', 'TX');
+      await fill(page, 'ZIP code', '78701');
+      for (const grade of ['06', '07', '08']) await page.getByLabel(grade, { exact: true }).check();
+      await page.getByLabel('basketball').check();
+      await checkPage(page, 'coach-5-school');
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+      await page.getByRole('heading', { name: 'Your onboarding is complete' }).waitFor();
+      const done = await waitForValue(profile, (p) => p.onboarding_status === 'completed', 'the coach onboarded');
+      const schoolId = Number(done.school_id);
+      expect(await page.getByText(`Its school id is ${schoolId}.`).count()).toBe(1);
+      const org = await stack.db
+        .selectFrom('orgs')
+        .select(['name', 'type', 'parent_sourced_id', 'identifier'])
+        .where('sourced_id', '=', `org-${coachId}`)
+        .executeTakeFirstOrThrow();
+      expect(org).toEqual({
+        name: 'Austin Hoops Microschool',
+        type: 'school',
+        parent_sourced_id: 'tsa-network',
+        identifier: String(schoolId),
+      });
+      const timeline = page.getByRole('link', { name: 'Open your launch timeline' });
+      expect(await timeline.getAttribute('href')).toMatch(new RegExp(`^/en/coach/timelines/.+`));
+      await checkPage(page, 'coach-6-onboarded');
+
+      // An invitation for a family; its link copied with the button.
+      await page.getByRole('link', { name: 'Invite families' }).click();
+      await page.getByRole('heading', { name: 'Invite a family' }).waitFor();
+      expect(await page.getByLabel('School', { exact: true }).inputValue()).toBe(String(schoolId));
+      await fill(page, 'Parent’s email', 'maria.lopez@example.com');
+      await page.getByLabel('Sport (optional)').selectOption('basketball');
+      await checkPage(page, 'coach-invitations');
+      await page.getByRole('button', { name: 'Create the invitation' }).click();
+      await page.getByText('Invitation created for maria.lopez@example.com').waitFor();
+      await page.getByRole('button', { name: 'Copy link' }).click();
+      await page.getByText('Link copied.').waitFor();
+      const link = await page.evaluate(() => navigator.clipboard.readText());
+      expect(link).toMatch(new RegExp(`^${base}/en/join/[\\w.-]+$`));
+      expect(await page.getByLabel('The family’s link').inputValue()).toBe(link);
+      const card = page.locator('li.invitation', { hasText: 'maria.lopez@example.com' });
+      await card.waitFor();
+      expect(await card.locator('.invitation-status').textContent()).toBe('Pending');
+      await checkPage(page, 'coach-invitation-created');
+      const row = await stack.db
+        .selectFrom('invitations')
+        .select(['invitation_id', 'parent_email', 'school_id', 'sport', 'status'])
+        .where('coach_id', '=', coachId)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ parent_email: 'maria.lopez@example.com', sport: 'basketball', status: 'pending' });
+      expect(Number(row.school_id)).toBe(schoolId);
+      invitation = { link, invitationId: row.invitation_id, invitationToken: link.split('/').at(-1)! };
+
+      // Signed out, the same e-mail signs up again and gets no token; the coach's own token, pasted, signs in.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign up as a coach' }).waitFor();
+      expect(await page.evaluate(() => localStorage.getItem('tsa.coach.session'))).toBeNull();
+      await fill(page, 'First name', 'Dana');
+      await fill(page, 'Last name', 'Rivera');
+      await fill(page, 'Email', email);
+      await fill(page, 'Phone', '512-555-0100');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.getByText(`has already signed up (coach ${coachId})`).waitFor();
+      expect(await page.evaluate(() => localStorage.getItem('tsa.coach.session'))).toBeNull();
+      await checkPage(page, 'coach-sign-up-existing');
+      await page.getByLabel('Coach token', { exact: true }).fill(coachToken);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('heading', { name: 'Your onboarding is complete' }).waitFor();
+      await page.close();
+    },
+    JOURNEY_TIMEOUT_MS,
+  );
+
   it(
     'takes a parent from the invitation link to enrolled: a field error fixed, a reopened tab, documents, payment',
     async () => {
-      const invitation = await createInvitation(stack);
-      const link = `${base}/en/join/${invitation.invitationToken}`;
+      expect(invitation).toBeDefined();
+      const { link } = invitation;
       let page = await browser.context.newPage();
       await page.goto(link);
 
@@ -134,16 +341,24 @@ describe('web app journeys', () => {
       await page.getByText('Waiting for your coach to confirm').waitFor();
       expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Consultation');
 
-      // The tab is closed; the coach confirms; the link opened again resumes at step 4 with the same enrollment.
+      // The tab is closed; the coach confirms on the enrollments page; the link opened again resumes at step 4.
       await page.close();
-      const confirmed = await stack.app.inject({
-        method: 'POST',
-        url: `/v1/enrollments/${enrollmentId}/consultation`,
-        headers: bearer(token(stack, { role: 'ops' })),
-        payload: { completed: true },
+      await waitForValue(row, (r) => r.current_step === 3, 'the projection at step 3');
+      const coachPage = await browser.context.newPage();
+      await coachPage.goto(`${base}/en/coach/enrollments`);
+      const enrollmentCard = coachPage.locator('li.enrollment', {
+        has: coachPage.getByRole('heading', { name: enrollmentId }),
       });
-      expect(confirmed.statusCode, confirmed.body).toBe(202);
+      await enrollmentCard.getByRole('button', { name: 'Confirm consultation' }).waitFor();
+      expect(await enrollmentCard.textContent()).toContain('3 of 6: Consultation');
+      // What the coach reads of the family here: the enrollment's progress, none of the family's answers.
+      expect(await coachPage.locator('main').textContent()).not.toMatch(/Maria|Lopez|512-555|Congress/);
+      await checkPage(coachPage, 'coach-enrollments');
+      await enrollmentCard.getByLabel('Notes on the consultation (optional)').fill('Met Maria and Sofia at the gym.');
+      await enrollmentCard.getByRole('button', { name: 'Confirm consultation' }).click();
+      await coachPage.getByText(`Consultation confirmed for ${enrollmentId}.`).waitFor();
       await waitForValue(row, (r) => r.current_step === 4, 'the projection at step 4');
+      await coachPage.close();
       page = await browser.context.newPage();
       await page.goto(link);
       await page.getByRole('heading', { name: 'Student' }).waitFor();
@@ -326,6 +541,45 @@ describe('web app journeys', () => {
           details: expect.objectContaining({ reveal: true, reason: 'Family asked to check the birth date on file' }),
         },
       ]);
+      await page.close();
+    },
+    JOURNEY_TIMEOUT_MS,
+  );
+  it(
+    'tells a coach past three quiz attempts in 24 hours when the next is allowed, in the page’s language',
+    async () => {
+      // Through the API: a coach with three failed attempts today.
+      const coach = await signUp(stack);
+      await throughBackgroundCheckRequest(stack, coach);
+      for (let i = 0; i < 3; i++) {
+        const attempt = await startAttempt(stack, coach);
+        expect(attempt.statusCode, attempt.body).toBe(201);
+        await stepOk(stack, coach, 4, answers(attempt.json(), 0));
+      }
+      const { nextAttemptAt } = (await coachProgress(stack, coach)).quiz;
+      expect(nextAttemptAt).toBeDefined();
+
+      // In Spanish, with the coach's token pasted in: the quiz says when, and offers no new attempt.
+      const page = await browser.context.newPage();
+      await page.goto(`${base}/es/coach`);
+      // The first coach is still signed in in this browser: signed out, the page offers sign-up and the token again.
+      await page.getByText('Ha iniciado sesión como entrenador').waitFor();
+      await page.getByRole('button', { name: 'Cerrar sesión' }).click();
+      await page.getByLabel('Token de entrenador', { exact: true }).fill(coach.coachToken);
+      await page.getByRole('button', { name: 'Iniciar sesión', exact: true }).click();
+      await page.getByRole('heading', { name: 'Cuestionario de formación' }).waitFor();
+      const refusal = page.getByRole('alert');
+      await refusal.waitFor();
+      const when = new Date(nextAttemptAt!);
+      expect(await refusal.textContent()).toMatch(
+        /Ya usó tres intentos en 24 horas\. Podrá hacer el siguiente a partir del/,
+      );
+      expect(await refusal.textContent()).toContain(when.toLocaleString('es', { month: 'long' }));
+      expect(await refusal.textContent()).toContain(String(when.getFullYear()));
+      expect(await page.getByText('Intentos hasta ahora: 3').count()).toBe(1);
+      expect(await page.getByRole('button', { name: /Intentarlo de nuevo|Empezar un intento/ }).count()).toBe(0);
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe('es');
+      await checkPage(page, 'coach-4-quiz-limit-es');
       await page.close();
     },
     JOURNEY_TIMEOUT_MS,

@@ -4,6 +4,10 @@ import { staffToken } from './api/client';
 import { isLocale, LocaleContext, LOCALES, translator, useI18n, type Locale } from './i18n';
 import { AuditPage } from './pages/Audit';
 import { TimelinePage } from './pages/coach/Timeline';
+import { CoachEnrollmentsPage } from './pages/coach/Enrollments';
+import { CoachInvitationsPage } from './pages/coach/Invitations';
+import { CoachOnboardingPage } from './pages/coach/Onboarding';
+import { CoachSignInPage } from './pages/coach/CoachSignIn';
 import { JoinPage } from './pages/Join';
 import { OpsPage } from './pages/Ops';
 import { SignInCallbackPage, SignInPage } from './pages/SignIn';
@@ -64,6 +68,9 @@ function Home() {
       <h1>{t('app.title')}</h1>
       <p>{t('home.intro')}</p>
       <p>
+        <Link href={`/${locale}/coach`}>{t('coach.home')}</Link>
+      </p>
+      <p>
         <Link href={`/${locale}/sign-in`}>{t('home.staff')}</Link>
       </p>
     </>
@@ -82,10 +89,7 @@ function NotFound() {
   );
 }
 
-/**
- * Every page lives under its language (`/en/…`, `/es/…`). The coach's pages (onboarding, invitations, timeline
- * board) will join as `/:locale/coach/…` routes with the same layout and API client.
- */
+/** Every page lives under its language (`/en/…`, `/es/…`), on one layout and one typed API client. */
 export function App() {
   const [path] = useLocation();
   const first = path.split('/')[1];
@@ -111,6 +115,21 @@ export function App() {
           </Route>
           <Route path="/:locale/audit">
             <AuditPage />
+          </Route>
+          <Route path="/:locale/coach">
+            <CoachSignInPage />
+          </Route>
+          <Route path="/:locale/coach/sign-in">
+            <CoachSignInPage />
+          </Route>
+          <Route path="/:locale/coach/onboarding">
+            <CoachOnboardingPage />
+          </Route>
+          <Route path="/:locale/coach/invitations">
+            <CoachInvitationsPage />
+          </Route>
+          <Route path="/:locale/coach/enrollments">
+            <CoachEnrollmentsPage />
           </Route>
           <Route path="/:locale/coach/timelines/:timelineId">
             {(params) => <TimelinePage timelineId={params.timelineId} />}

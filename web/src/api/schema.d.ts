@@ -958,6 +958,152 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/coaches/{id}/enrollments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The enrollments of the coach's invitations, newest change first (the projection, as ops list it)
+         * @description Paged like `GET /v1/ops/enrollments`: pass `nextCursor` as `cursor`. A coach sees no record-set error text.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description the `nextCursor` of the previous page */
+                    cursor?: string;
+                    limit?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                coachId: string | null;
+                                createdAt: string;
+                                currentStep: number;
+                                enrollmentId: string;
+                                schoolId: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "registered" | "enrolled" | "cancelled" | "expired";
+                                studentRecords: {
+                                    attempts: number;
+                                    /** @description for operators and auditors (may name tables); null for coaches */
+                                    error: string | null;
+                                    /** @enum {string} */
+                                    status: "not_started" | "creating" | "created" | "failed";
+                                };
+                                studentUniqueId: string | null;
+                                updatedAt: string;
+                            }[];
+                            /** @description pass as `cursor` for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/coaches/{id}/invitations": {
         parameters: {
             query?: never;
@@ -3895,6 +4041,7 @@ export interface paths {
                                 status: "in_progress" | "registered" | "enrolled" | "cancelled" | "expired";
                                 studentRecords: {
                                     attempts: number;
+                                    /** @description for operators and auditors (may name tables); null for coaches */
                                     error: string | null;
                                     /** @enum {string} */
                                     status: "not_started" | "creating" | "created" | "failed";

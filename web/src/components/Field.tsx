@@ -12,18 +12,41 @@ interface FieldProps {
   idPrefix?: string;
   /** Every field may stay empty (corrections). */
   allOptional?: boolean;
+  /** The label, where it is not `field.{path}` (another page's own text). */
+  label?: string;
+  /** A hint under the label (the expected format), tied to the input by `aria-describedby`. */
+  hint?: string;
 }
 
 /**
  * One form field with its label, and its error (from the API) tied to it by `aria-describedby` and `aria-invalid`.
  * Groups (checkboxes, yes/no) are fieldsets whose legend is the label.
  */
-export function Field({ spec, value, error, onChange, idPrefix = 'f', allOptional = false }: FieldProps) {
+export function Field({
+  spec,
+  value,
+  error,
+  onChange,
+  idPrefix = 'f',
+  allOptional = false,
+  label: labelText,
+  hint,
+}: FieldProps) {
   const { t } = useI18n();
   const id = idOf(idPrefix, spec.path);
   const errorId = `${id}-error`;
-  const label = t(`field.${spec.path}` as MessageKey);
-  const described = error ? { 'aria-describedby': errorId, 'aria-invalid': true as const } : {};
+  const hintId = `${id}-hint`;
+  const label = labelText ?? t(`field.${spec.path}` as MessageKey);
+  const describedBy = [hint ? hintId : '', error ? errorId : ''].filter(Boolean).join(' ');
+  const described = {
+    ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+    ...(error ? { 'aria-invalid': true as const } : {}),
+  };
+  const hintText = hint ? (
+    <p id={hintId} className="hint field-hint">
+      {hint}
+    </p>
+  ) : null;
   const required = !spec.optional && !allOptional;
   const errorText = error ? (
     <p id={errorId} className="field-error">
@@ -35,8 +58,12 @@ export function Field({ spec, value, error, onChange, idPrefix = 'f', allOptiona
     const options = spec.kind === 'yesno' ? ['yes', 'no'] : (spec.options ?? []);
     const selected = Array.isArray(value) ? value : value ? [value] : [];
     return (
-      <fieldset className={error ? 'field invalid' : 'field'} {...(error ? { 'aria-describedby': errorId } : {})}>
+      <fieldset
+        className={error ? 'field invalid' : 'field'}
+        {...(describedBy ? { 'aria-describedby': describedBy } : {})}
+      >
         <legend>{label}</legend>
+        {hintText}
         <div className={spec.kind === 'yesno' ? 'choices inline' : 'choices'}>
           {options.map((option) => {
             const optionId = `${id}-${option.replace(/\W+/g, '-')}`;
@@ -69,6 +96,7 @@ export function Field({ spec, value, error, onChange, idPrefix = 'f', allOptiona
   return (
     <div className={error ? 'field invalid' : 'field'}>
       <label htmlFor={id}>{label}</label>
+      {hintText}
       {spec.kind === 'select' ? (
         <select id={id} value={text} required={required} onChange={(e) => onChange(e.target.value)} {...described}>
           <option value="">{t('option.choose')}</option>

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkView,
+  coachIdFromToken,
+  coachStepPayload,
+  countByStatus,
+  DONE,
+  invitationLink,
+  invitationPayload,
+  schoolOpen,
+  stepLocked,
+  stepToShow,
+  unanswered,
+  waitingOnOthers,
+  type CoachProgressView,
+} from '../../web/src/coach-state';
+
+type StepStatus = CoachProgressView['steps'][number]['status'];
+
+function progress(statuses: StepStatus[], more: Partial<Omit<CoachProgressView, 'steps'>> = {}): CoachProgressView {
+  const steps = statuses.map((status, i) => ({ step: i + 1, status }));
+  return {
+    status: 'in_progress',
+    currentStep: steps.find((s) => s.status === 'pending')?.step ?? 5,
+    steps,
+    backgroundCheck: { status: 'not_started' },
+    quiz: { attempts: 0, passed: false },
+    ...more,
+  };
+}
+
+const fresh = progress(['pending', 'pending', 'pending', 'pending', 'pending']);
+const checkPending = progress(['completed', 'completed', 'awaiting_result', 'pending', 'pending'], {
+  backgroundCheck: { status: 'pending' },
+});
+const quizPassedCheckPending = progress(['completed', 'completed', 'awaiting_result', 'completed', 'pending'], {
+  backgroundCheck: { status: 'pending' },
+  quiz: { attempts: 1, passed: true, bestScore: 90 },
+});
+const readyForSchool = progress(['completed', 'completed', 'completed', 'completed', 'pending'], {
+  backgroundCheck: { status: 'passed', result: 'clear' },
+  quiz: { attempts: 2, passed: true, bestScore: 90 },
+});
+
+describe('which onboarding step the wizard shows', () => {
+  it('resumes at the first open step, and at the background check while the school waits on it', () => {
+    expect(stepToShow(undefined, fresh)).toBe(1);
+    expect(stepToShow(undefined, checkPending)).toBe(4);
+    expect(stepToShow(undefined, quizPassedCheckPending)).toBe(3);
+    expect(stepToShow(undefined, readyForSchool)).toBe(5);
+    expect(stepToShow(undefined, { ...readyForSchool, status: 'completed' })).toBe(DONE);
+  });
+
+  it('never shows a step beyond the first open one, whatever `?step=` asks', () => {
+    expect(stepToShow(5, fresh)).toBe(1);
+    expect(stepToShow(3, progress(['completed', 'pending', 'pending', 'pending', 'pending']))).toBe(2);
+    expect(stepToShow(1, checkPending)).toBe(1);
+    expect(stepToShow(0, checkPending)).toBe(4);
+    expect(stepToShow(2.5, checkPending)).toBe(4);
+    expect(stepToShow(9, { ...readyForSchool, status: 'completed' })).toBe(DONE);
+  });
+
+  it('locks steps 1–3 once the check has started, the quiz once passed, the school once submitted', () => {
+    expect(stepLocked(1, fresh)).toBe(false);
+    expect(stepLocked(2, checkPending)).toBe(true);
+    expect(stepLocked(4, checkPending)).toBe(false);
+    expect(stepLocked(4, quizPassedCheckPending)).toBe(true);
+    expect(stepLocked(5, readyForSchool)).toBe(false);
+    expect(stepLocked(5, { ...readyForSchool, schoolId: 7 })).toBe(true);
+  });
+
+  it('opens the school only with the quiz and the check both passed', () => {
+    expect(schoolOpen(quizPassedCheckPending)).toBe(false);
+    expect(schoolOpen(readyForSchool)).toBe(true);
+  });
+});
+
+describe('the background check as the coach reads it', () => {
+  it('names a pass by how it passed', () => {
+    expect(checkView({ status: 'passed', result: 'clear' })).toBe('clear');
+    expect(checkView({ status: 'passed', result: 'consider' })).toBe('passed_review');
+    expect(checkView({ status: 'needs_review', result: 'consider' })).toBe('needs_review');
+    expect(checkView({ status: 'expired' })).toBe('expired');
+  });
+
+  it('is followed while the provider or ops have it, and while the school is set up', () => {
+    expect(waitingOnOthers(fresh)).toBe(false);
+    expect(waitingOnOthers(checkPending)).toBe(true);
+    expect(waitingOnOthers({ ...checkPending, backgroundCheck: { status: 'needs_review' } })).toBe(true);
+    expect(waitingOnOthers(readyForSchool)).toBe(false);
+    expect(waitingOnOthers({ ...readyForSchool, schoolId: 7 })).toBe(true);
+    expect(waitingOnOthers({ ...readyForSchool, schoolId: 7, status: 'completed' })).toBe(false);
+    expect(waitingOnOthers({ ...checkPending, status: 'failed' })).toBe(false);
+  });
+});
+
+describe("the steps' payloads", () => {
+  it('splits the locations on ;, sends the capacity as a number and leaves an empty bio out', () => {
+    expect(
+      coachStepPayload(1, {
+        sportSpecialties: ['basketball'],
+        locationPreferences: 'Austin, TX; Round Rock, TX ;',
+        capacity: ' 12 ',
+        bio: '',
+      }),
+    ).toEqual({
+      sportSpecialties: ['basketball'],
+      locationPreferences: ['Austin, TX', 'Round Rock, TX'],
+      capacity: 12,
+    });
+  });
+
+  it('sends a capacity that is no whole number as typed, for the API to name', () => {
+    expect(coachStepPayload(1, { capacity: 'twelve' }).capacity).toBe('twelve');
+  });
+
+  it('sends the consent as a boolean and the address nested', () => {
+    expect(coachStepPayload(3, { consent: 'yes', legalLastName: 'Rivera' })).toMatchObject({
+      consent: true,
+      legalLastName: 'Rivera',
+    });
+    expect(
+      coachStepPayload(5, { 'address.line1': '1 Main St', 'address.city': 'Austin', gradesServed: ['06'] }),
+    ).toMatchObject({ address: { line1: '1 Main St', city: 'Austin' }, gradesServed: ['06'] });
+  });
+
+  it("builds the invitation's body: numbers as numbers, no sport when none is chosen", () => {
+    expect(invitationPayload({ parentEmail: 'p@example.com', schoolId: '12', sport: '', expiresInDays: '7' })).toEqual({
+      parentEmail: 'p@example.com',
+      schoolId: 12,
+      expiresInDays: 7,
+    });
+    expect(invitationPayload({ parentEmail: 'p@example.com', schoolId: '12', sport: 'soccer' })).toMatchObject({
+      sport: 'soccer',
+      expiresInDays: 14,
+    });
+  });
+});
+
+describe('the quiz, the token and the invitations', () => {
+  it('lists the questions still unanswered, in order', () => {
+    expect(unanswered(['Q01', 'Q02', 'Q03'], { Q02: 'a' })).toEqual(['Q01', 'Q03']);
+    expect(unanswered(['Q01'], { Q01: 'b' })).toEqual([]);
+  });
+
+  const jwt = (claims: Record<string, unknown>) =>
+    `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+
+  it("reads the coach from a pasted coach token's claims, and nothing from any other token", () => {
+    const coachId = 'TSA-COACH-20261201-ABC123';
+    expect(coachIdFromToken(` ${jwt({ role: 'coach', sub: coachId, coachId })}\n`)).toBe(coachId);
+    expect(coachIdFromToken(jwt({ role: 'coach', sub: coachId }))).toBe(coachId);
+    expect(coachIdFromToken(jwt({ role: 'ops', sub: coachId }))).toBeUndefined();
+    expect(coachIdFromToken(jwt({ role: 'coach', sub: 'someone' }))).toBeUndefined();
+    expect(coachIdFromToken('not a token')).toBeUndefined();
+    expect(coachIdFromToken('a.%%%.c')).toBeUndefined();
+  });
+
+  it('counts the invitations of every status, and builds the family’s link in the page’s language', () => {
+    expect(countByStatus([{ status: 'pending' }, { status: 'pending' }, { status: 'expired' }])).toEqual({
+      pending: 2,
+      redeemed: 0,
+      expired: 1,
+      revoked: 0,
+    });
+    expect(invitationLink('http://127.0.0.1:3000', 'es', 'tok123')).toBe('http://127.0.0.1:3000/es/join/tok123');
+  });
+});

@@ -1,0 +1,132 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Link, useLocation } from 'wouter';
+import { api, bearer, coachSession, type Answer, type CoachSession } from '../../api/client';
+import { ErrorSummary } from '../../components/Field';
+import { useI18n, type MessageKey } from '../../i18n';
+
+export type CoachProgress = Answer<'/v1/coaches/{id}/onboarding', 'get'>;
+export type CoachPage = 'onboarding' | 'invitations' | 'enrollments';
+
+export interface CoachContext {
+  session: CoachSession;
+  progress: CoachProgress;
+  /** Reads the onboarding progress again (after a change, or while something else is awaited). */
+  refresh: () => Promise<void>;
+  /** The API's latest answer, where a page got one itself (a saved step answers the new progress). */
+  setProgress: (progress: CoachProgress) => void;
+}
+
+/** The coach's own navigation: the pages, the launch timeline once it exists, and signing out. */
+export function CoachNav({
+  current,
+  timelineId,
+  onSignOut,
+}: {
+  current?: CoachPage;
+  timelineId?: string;
+  onSignOut?: () => void;
+}) {
+  const { locale, t } = useI18n();
+  const [, navigate] = useLocation();
+  const pages: CoachPage[] = ['onboarding', 'invitations', 'enrollments'];
+  return (
+    <nav aria-label={t('coach.nav.label')} className="coach-nav">
+      <ul>
+        {pages.map((page) => (
+          <li key={page}>
+            <Link href={`/${locale}/coach/${page}`} aria-current={page === current ? 'page' : undefined}>
+              {t(`coach.nav.${page}` as MessageKey)}
+            </Link>
+          </li>
+        ))}
+        {timelineId && (
+          <li>
+            <Link href={`/${locale}/coach/timelines/${timelineId}`}>{t('coach.nav.timeline')}</Link>
+          </li>
+        )}
+        <li>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              coachSession.clear();
+              onSignOut?.();
+              navigate(`/${locale}/coach`);
+            }}
+          >
+            {t('coach.nav.signOut')}
+          </button>
+        </li>
+      </ul>
+    </nav>
+  );
+}
+
+/**
+ * Every coach page but sign-in: the coach's session from this browser, its onboarding progress (which names the
+ * school and the timeline), the navigation and the page's heading. Without a session, or with a token the API
+ * refuses, the page says so and links to sign-in.
+ */
+export function CoachShell({
+  page,
+  title,
+  children,
+}: {
+  page: CoachPage;
+  title: string;
+  children: (context: CoachContext) => ReactNode;
+}) {
+  const { locale, t } = useI18n();
+  const [session] = useState(() => coachSession.get());
+  const [progress, setProgress] = useState<CoachProgress>();
+  const [failure, setFailure] = useState<MessageKey>();
+
+  const refresh = useCallback(async () => {
+    if (!session) return;
+    const { data, response } = await api.GET('/v1/coaches/{id}/onboarding', {
+      params: { path: { id: session.coachId } },
+      ...bearer(session.token),
+    });
+    if (data) {
+      setProgress(data);
+      setFailure(undefined);
+    } else
+      setFailure(
+        response.status === 401
+          ? 'coach.sessionExpired'
+          : response.status === 403
+            ? 'coach.forbidden'
+            : response.status === 404
+              ? 'coach.unknownCoach'
+              : 'coach.tryAgain',
+      );
+  }, [session]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  if (!session) {
+    return (
+      <>
+        <h1>{title}</h1>
+        <p>
+          {t('coach.needSignIn')} <Link href={`/${locale}/coach`}>{t('coach.signInLink')}</Link>
+        </p>
+      </>
+    );
+  }
+  return (
+    <>
+      <CoachNav current={page} timelineId={progress?.timelineId} />
+      <h1>{title}</h1>
+      {failure ? (
+        <ErrorSummary message={t(failure)} />
+      ) : progress ? (
+        children({ session, progress, refresh, setProgress })
+      ) : (
+        <p role="status">{t('app.loading')}</p>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,178 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, bearer, type Answer, type ApiError, type CoachSession } from '../../api/client';
+import { ErrorSummary } from '../../components/Field';
+import { useI18n, type MessageKey } from '../../i18n';
+import { CoachShell, type CoachContext } from './CoachShell';
+
+type Page = Answer<'/v1/coaches/{id}/enrollments', 'get'>;
+type Item = Page['items'][number];
+const PAGE_SIZE = 20;
+
+/** An enrollment at step 3 waits on the coach only when the family has booked the time (the step's own status). */
+async function awaitingConsultation(session: CoachSession, items: Item[]): Promise<Set<string>> {
+  const atStep3 = items.filter((i) => i.status === 'in_progress' && i.currentStep === 3);
+  const answers = await Promise.all(
+    atStep3.map((i) =>
+      api.GET('/v1/enrollments/{id}', { params: { path: { id: i.enrollmentId } }, ...bearer(session.token) }),
+    ),
+  );
+  return new Set(
+    answers.flatMap(({ data }) =>
+      data?.steps.some((s) => s.step === 3 && s.status === 'awaiting_confirmation') ? [data.enrollmentId] : [],
+    ),
+  );
+}
+
+function ConfirmConsultation({
+  item,
+  session,
+  onConfirmed,
+}: {
+  item: Item;
+  session: CoachSession;
+  onConfirmed: () => void;
+}) {
+  const { t } = useI18n();
+  const [notes, setNotes] = useState('');
+  const [error, setError] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const id = `notes-${item.enrollmentId}`;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaving(true);
+    const { error: failure, response } = await api.POST('/v1/enrollments/{id}/consultation', {
+      params: { path: { id: item.enrollmentId } },
+      body: { completed: true, ...(notes.trim() ? { notes } : {}) },
+      ...bearer(session.token),
+    });
+    setSaving(false);
+    if (response.status === 202) return onConfirmed();
+    const e = failure as ApiError | undefined;
+    setError(e?.issues?.[0]?.message ?? e?.message ?? t('coach.tryAgain'));
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-label={`${t('coach.enrollments.confirm')}: ${item.enrollmentId}`}>
+      <p className="waiting">{t('coach.enrollments.waiting')}</p>
+      <div className={error ? 'field invalid' : 'field'}>
+        <label htmlFor={id}>{t('coach.enrollments.notes')}</label>
+        <textarea
+          id={id}
+          rows={2}
+          value={notes}
+          onChange={(e) => setNotes(e.target.value)}
+          {...(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
+        />
+        {error && (
+          <p id={`${id}-error`} className="field-error">
+            {error}
+          </p>
+        )}
+      </div>
+      <div className="actions">
+        <button type="submit" disabled={saving}>
+          {saving ? t('coach.saving') : t('coach.enrollments.confirm')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Enrollments({ session }: CoachContext) {
+  const { locale, t } = useI18n();
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState<Page>();
+  const [waiting, setWaiting] = useState<Set<string>>(new Set());
+  const [confirmed, setConfirmed] = useState<string>();
+  const [error, setError] = useState<string>();
+  const cursor = cursors.at(-1);
+  const formatDate = (iso: string) => new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
+
+  const load = useCallback(async () => {
+    const { data } = await api.GET('/v1/coaches/{id}/enrollments', {
+      params: { path: { id: session.coachId }, query: { limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) } },
+      ...bearer(session.token),
+    });
+    if (!data) return setError(t('coach.tryAgain'));
+    setPage(data);
+    setWaiting(await awaitingConsultation(session, data.items));
+  }, [session, cursor, t]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (error) return <ErrorSummary message={error} />;
+  if (!page) return <p role="status">{t('app.loading')}</p>;
+  return (
+    <>
+      <p>{t('coach.enrollments.intro')}</p>
+      <p role="status" className="ok-text">
+        {confirmed ? t('coach.enrollments.confirmed', { id: confirmed }) : ''}
+      </p>
+      {page.items.length === 0 ? (
+        <p>{t('coach.enrollments.none')}</p>
+      ) : (
+        <ul className="cards">
+          {page.items.map((item) => (
+            <li key={item.enrollmentId} className="card enrollment">
+              <h2>{item.enrollmentId}</h2>
+              <dl className="facts">
+                <dt>{t('coach.enrollments.status')}</dt>
+                <dd>{t(`coach.enrollment.${item.status}` as MessageKey)}</dd>
+                <dt>{t('coach.enrollments.step')}</dt>
+                <dd>
+                  {t('coach.enrollments.stepOf', {
+                    step: item.currentStep,
+                    name: t(`step.${item.currentStep}` as MessageKey),
+                  })}
+                </dd>
+                <dt>{t('coach.enrollments.school')}</dt>
+                <dd>{item.schoolId}</dd>
+                <dt>{t('coach.enrollments.started')}</dt>
+                <dd>{formatDate(item.createdAt)}</dd>
+                <dt>{t('coach.enrollments.updated')}</dt>
+                <dd>{formatDate(item.updatedAt)}</dd>
+              </dl>
+              {waiting.has(item.enrollmentId) && (
+                <ConfirmConsultation
+                  item={item}
+                  session={session}
+                  onConfirmed={() => {
+                    setConfirmed(item.enrollmentId);
+                    setWaiting((w) => new Set([...w].filter((id) => id !== item.enrollmentId)));
+                  }}
+                />
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="pager">
+        {cursors.length > 1 ? (
+          <button type="button" className="secondary" onClick={() => setCursors((c) => c.slice(0, -1))}>
+            {t('coach.enrollments.previous')}
+          </button>
+        ) : (
+          <span />
+        )}
+        {page.nextCursor && (
+          <button type="button" className="secondary" onClick={() => setCursors((c) => [...c, page.nextCursor])}>
+            {t('coach.enrollments.next')}
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
+
+/**
+ * The enrollments of the coach's invitations (`GET /v1/coaches/:id/enrollments`), each with its step and status;
+ * where a family has booked its consultation, "Confirm consultation" completes step 3.
+ */
+export function CoachEnrollmentsPage() {
+  const { t } = useI18n();
+  return (
+    <CoachShell page="enrollments" title={t('coach.enrollments.title')}>
+      {(context) => <Enrollments {...context} />}
+    </CoachShell>
+  );
+}
