@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../../scripts/web-build';
-import { checkPage, launchBrowser, type Browser } from '../helpers/browser';
+import { checkPage, launchBrowser, refusedByPolicy, type Browser } from '../helpers/browser';
 import { createInvitation, enrolledWithFailedRecords, type Enrollment } from '../helpers/enrollment';
 import { startOidcProvider, type OidcProviderPeer } from '../helpers/oidc-provider';
 import { freePort } from '../helpers/ports';
@@ -87,23 +87,14 @@ describe('staff sign-in with OpenID Connect', () => {
     // The API's own answers keep the locked-down policy.
     expect(config.headers['content-security-policy']).toContain("default-src 'none'");
 
-    // With the policy enforced (the other tests bypass it for axe-core), the page runs and reaches the provider.
-    const strict = await launchBrowser({ bypassCSP: false });
-    try {
-      await strict.context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort());
-      const page = await strict.context.newPage();
-      const refused: string[] = [];
-      page.on('console', (message) => {
-        if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
-      });
-      await page.goto(`${base}/en/sign-in`);
-      await page.getByRole('button', { name: `Sign in with ${PROVIDER_NAME}` }).click();
-      await page.waitForURL(`${provider.issuer}/interaction/**`);
-      await page.getByLabel('Username').waitFor();
-      expect(refused).toEqual([]);
-    } finally {
-      await strict.close();
-    }
+    // Under that policy (every browser test enforces it), the page runs and reaches the provider.
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/en/sign-in`);
+    await page.getByRole('button', { name: `Sign in with ${PROVIDER_NAME}` }).click();
+    await page.waitForURL(`${provider.issuer}/interaction/**`);
+    await page.getByLabel('Username').waitFor();
+    expect(refusedByPolicy(page)).toEqual([]);
+    await page.close();
   });
 
   it(
