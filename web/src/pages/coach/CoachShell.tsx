@@ -22,7 +22,7 @@ export function CoachNav({
   timelineId,
   onSignOut,
 }: {
-  current?: CoachPage;
+  current?: CoachPage | 'timeline';
   timelineId?: string;
   onSignOut?: () => void;
 }) {
@@ -41,7 +41,12 @@ export function CoachNav({
         ))}
         {timelineId && (
           <li>
-            <Link href={`/${locale}/coach/timelines/${timelineId}`}>{t('coach.nav.timeline')}</Link>
+            <Link
+              href={`/${locale}/coach/timelines/${timelineId}`}
+              aria-current={current === 'timeline' ? 'page' : undefined}
+            >
+              {t('coach.nav.timeline')}
+            </Link>
           </li>
         )}
         <li>

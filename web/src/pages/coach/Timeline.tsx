@@ -32,6 +32,7 @@ import {
 } from '../../timeline-board';
 import { TimelineAnalytics } from './TimelineAnalytics';
 import { TimelineStepCard, type StepActions } from './TimelineStep';
+import { CoachNav } from './CoachShell';
 
 /** Where a signed-out visitor signs in: the coach's own page, or the staff one for ops. */
 const COACH_SIGN_IN = 'coach/sign-in';
@@ -329,7 +330,13 @@ function SignInFirst() {
  * first, else a staff token (ops change it as mentors, auditors read it); the API decides on every request.
  */
 export function TimelinePage({ timelineId }: { timelineId: string }) {
-  const token = coachSession.get()?.token ?? staffToken.get();
+  const coach = coachSession.get();
+  const token = coach?.token ?? staffToken.get();
   if (!token) return <SignInFirst />;
-  return <Board key={token} timelineId={timelineId} token={token} readOnly={roleOf(token) === 'auditor'} />;
+  return (
+    <>
+      {coach && <CoachNav current="timeline" timelineId={timelineId} />}
+      <Board key={token} timelineId={timelineId} token={token} readOnly={roleOf(token) === 'auditor'} />
+    </>
+  );
 }
