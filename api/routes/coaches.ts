@@ -28,6 +28,7 @@ import type { coachOnboardingWorkflow } from '../../workflows/coach-onboarding/w
 import type { Actor } from '../../workflows/messages';
 import { conflict, errorSchema, forbidden, HttpError, notFound, zodIssues } from '../errors';
 import { cursorQuery, enrollmentListPage, pageLimit, pageOfEnrollments } from '../shared';
+import { languageOf } from '../shared/error-language';
 import { tokenClaimsSchema } from '../plugins/auth';
 import { randomCode } from '../services/invitations';
 import { toHttpError } from '../temporal-errors';
@@ -205,7 +206,8 @@ const coachRoutes: FastifyPluginAsyncZod = async (app) => {
       authorize(request, id);
       const parsed = coachStepSchemas[step].safeParse(request.body);
       if (!parsed.success) {
-        const issues = zodIssues(parsed.error);
+        // In the caller's language, as the error handler words other routes' field errors.
+        const issues = zodIssues(parsed.error, '', languageOf(request.headers['accept-language']), request.body);
         throw new HttpError(
           400,
           'invalid_request',
