@@ -4,6 +4,7 @@ import {
   coachIdFromToken,
   coachStepPayload,
   countByStatus,
+  delayUntil,
   DONE,
   invitationLink,
   invitationPayload,
@@ -164,5 +165,19 @@ describe('the quiz, the token and the invitations', () => {
       revoked: 0,
     });
     expect(invitationLink('http://127.0.0.1:3000', 'es', 'tok123')).toBe('http://127.0.0.1:3000/es/join/tok123');
+  });
+});
+
+describe('waiting for the next quiz attempt', () => {
+  const now = Date.parse('2026-12-02T10:00:00.000Z');
+
+  it('waits until a second after the time the refusal names, never less than nothing', () => {
+    expect(delayUntil('2026-12-02T10:05:00.000Z', now)).toBe(5 * 60_000 + 1_000);
+    expect(delayUntil('2026-12-02T09:00:00.000Z', now)).toBe(0);
+    expect(delayUntil('not a time', now)).toBe(0);
+  });
+
+  it('keeps within what a browser timer takes', () => {
+    expect(delayUntil('2027-12-02T10:00:00.000Z', now)).toBe(2 ** 31 - 1);
   });
 });

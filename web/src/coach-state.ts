@@ -145,6 +145,16 @@ export function waitingOnOthers(progress: CoachProgressView): boolean {
 export const schoolOpen = (progress: CoachProgressView) =>
   progress.quiz.passed && progress.backgroundCheck.status === 'passed';
 
+/** The longest delay a browser timer takes (about 24.8 days; the quiz's window is a day). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** How long until an ISO time (`nextAttemptAt`), a second after it to be sure it has passed; never negative. */
+export function delayUntil(iso: string, now: number): number {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return 0;
+  return Math.min(MAX_TIMER_MS, Math.max(0, at - now + 1_000));
+}
+
 /** The questions of an attempt not answered yet, in order. */
 export function unanswered(questionIds: readonly string[], answers: Readonly<Record<string, string>>): string[] {
   return questionIds.filter((id) => !answers[id]);

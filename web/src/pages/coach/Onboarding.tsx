@@ -6,6 +6,7 @@ import {
   checkView,
   coachStepPayload,
   COACH_STEP_FIELDS,
+  delayUntil,
   DONE,
   furthestStep,
   schoolOpen,
@@ -257,11 +258,13 @@ function QuizStep({
   session,
   progress,
   onProgress,
+  refresh,
   goTo,
 }: {
   session: CoachSession;
   progress: CoachProgress;
   onProgress: (progress: CoachProgress) => void;
+  refresh: () => Promise<unknown>;
   goTo: (step: number) => void;
 }) {
   const { t } = useI18n();
@@ -271,6 +274,8 @@ function QuizStep({
   const [missing, setMissing] = useState<string[]>([]);
   const [lastResult, setLastResult] = useState<'passed' | 'failed'>();
   const [limitAt, setLimitAt] = useState<string>();
+  /** The refusal's own words, where it named no time (shown rather than nothing). */
+  const [limitMessage, setLimitMessage] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
@@ -296,11 +301,27 @@ function QuizStep({
       setLastResult(undefined);
       return;
     }
-    const e = failure as ApiError | undefined;
+    const e = failure as (ApiError & { nextAttemptAt?: string }) | undefined;
     if (response.status === 429) {
-      setLimitAt(e?.issues?.find((i) => i.path === 'nextAttemptAt')?.message);
+      setLimitAt(e?.nextAttemptAt);
+      setLimitMessage(e?.nextAttemptAt ? undefined : (e?.message ?? t('coach.tryAgain')));
+      // The page's progress was older than the refusal (attempts made elsewhere): the count shown catches up.
+      void refresh();
     } else setError(e?.message ?? t('coach.tryAgain'));
   };
+
+  // Once the next attempt is allowed, the progress is read again: it then offers the attempt.
+  useEffect(() => {
+    if (!nextAllowed) return;
+    const timer = setTimeout(
+      () => {
+        setLimitAt(undefined);
+        void refresh();
+      },
+      delayUntil(nextAllowed, Date.now()),
+    );
+    return () => clearTimeout(timer);
+  }, [nextAllowed, refresh]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -404,9 +425,9 @@ function QuizStep({
       )}
       <p>{t('coach.quiz.attempts', { count: quiz.attempts })}</p>
       <ErrorSummary message={error} />
-      {nextAllowed ? (
+      {nextAllowed || limitMessage ? (
         <div role="alert" className="alert">
-          {t('coach.quiz.limit', { time: formatTime(nextAllowed) })}
+          {nextAllowed ? t('coach.quiz.limit', { time: formatTime(nextAllowed) }) : limitMessage}
         </div>
       ) : (
         <div className="actions">
@@ -542,7 +563,9 @@ function Wizard({ session, progress, refresh, setProgress }: CoachContext) {
           <DetailsStep key={shown} step={shown} progress={progress} submit={submit} goTo={goTo} />
         )}
         {shown === 3 && <BackgroundCheckStep progress={progress} submit={submit} goTo={goTo} />}
-        {shown === 4 && <QuizStep session={session} progress={progress} onProgress={setProgress} goTo={goTo} />}
+        {shown === 4 && (
+          <QuizStep session={session} progress={progress} onProgress={setProgress} refresh={refresh} goTo={goTo} />
+        )}
         {shown === 5 && <SchoolStep progress={progress} submit={submit} goTo={goTo} />}
       </section>
     </>
