@@ -8,6 +8,7 @@ import {
   DONE,
   invitationLink,
   invitationPayload,
+  openQuizAttempts,
   schoolOpen,
   stepLocked,
   stepToShow,
@@ -179,5 +180,46 @@ describe('waiting for the next quiz attempt', () => {
 
   it('keeps within what a browser timer takes', () => {
     expect(delayUntil('2027-12-02T10:00:00.000Z', now)).toBe(2 ** 31 - 1);
+  });
+});
+
+describe('the open quiz attempt kept for the tab', () => {
+  const memory = () => {
+    const items = new Map<string, string>();
+    return {
+      items,
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      removeItem: (key: string) => void items.delete(key),
+    };
+  };
+  const attempt = {
+    attemptId: 'TSA-COACH-20261202-ABC123-Q1',
+    questions: [
+      { questionId: 'Q01', text: 'First?', choices: [{ choiceId: 'a', text: 'A' }] },
+      { questionId: 'Q02', text: 'Second?', choices: [{ choiceId: 'b', text: 'B' }] },
+    ],
+    answers: { Q01: 'a' },
+  };
+
+  it('brings back the same questions and the answers chosen so far, for that coach only', () => {
+    const storage = memory();
+    openQuizAttempts(storage).set('TSA-COACH-20261202-ABC123', attempt);
+    // A reload builds the store anew from the same storage.
+    expect(openQuizAttempts(storage).get('TSA-COACH-20261202-ABC123')).toEqual(attempt);
+    expect(openQuizAttempts(storage).get('TSA-COACH-20261202-XYZ789')).toBeUndefined();
+  });
+
+  it('forgets the attempt once cleared (submitted), and ignores what it cannot read', () => {
+    const storage = memory();
+    const store = openQuizAttempts(storage);
+    store.set('TSA-COACH-20261202-ABC123', attempt);
+    store.clear('TSA-COACH-20261202-ABC123');
+    expect(store.get('TSA-COACH-20261202-ABC123')).toBeUndefined();
+    expect(storage.items.size).toBe(0);
+    for (const raw of ['{', '{"attemptId":1}', '{"attemptId":"x","questions":[{"questionId":"Q01"}]}']) {
+      storage.items.set('tsa.coach.quiz-attempt.TSA-COACH-20261202-ABC123', raw);
+      expect(store.get('TSA-COACH-20261202-ABC123')).toBeUndefined();
+    }
   });
 });

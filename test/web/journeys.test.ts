@@ -173,7 +173,16 @@ describe('web app journeys', () => {
         const correct = question.choices.find((c) => c.choiceId === question.correctChoiceId)!;
         await questions.nth(i).getByLabel(correct.text, { exact: true }).check();
       };
-      for (let i = 0; i < count - 1; i++) await answer(i);
+      // One answer chosen, the page reloaded: the same attempt, its questions and the answer are back, none spent.
+      await answer(0);
+      const legends = await questions.locator('legend').allTextContents();
+      const chosen = await questions.nth(0).locator('input:checked').getAttribute('id');
+      await page.reload();
+      await questions.first().waitFor();
+      expect(await questions.locator('legend').allTextContents()).toEqual(legends);
+      expect(await questions.nth(0).locator('input:checked').getAttribute('id')).toBe(chosen);
+      expect((await coachProgress(stack, { coachId, coachToken, email })).quiz.attempts).toBe(1);
+      for (let i = 1; i < count - 1; i++) await answer(i);
       // One question left open: it is named, and nothing is sent.
       await page.getByRole('button', { name: 'Submit my answers' }).click();
       await page.getByText('Please answer every question.').waitFor();
@@ -190,10 +199,12 @@ describe('web app journeys', () => {
       expect(await page.getByText('Attempts so far: 1').count()).toBe(1);
       const attempts = await stack.db
         .selectFrom('quiz_attempts')
-        .select(['passed', 'score_percent'])
+        .select(['attempt_number', 'passed', 'score_percent'])
         .where('coach_id', '=', coachId)
         .execute();
-      expect(attempts).toEqual([{ passed: true, score_percent: expect.anything() }]);
+      expect(attempts).toEqual([{ attempt_number: 1, passed: true, score_percent: expect.anything() }]);
+      // Submitted, the attempt is no longer kept in the tab.
+      expect(await page.evaluate((id) => sessionStorage.getItem(`tsa.coach.quiz-attempt.${id}`), coachId)).toBeNull();
       expect(Number(attempts[0]!.score_percent)).toBe(100);
       await checkPage(page, 'coach-4-quiz-passed');
       await page.getByRole('button', { name: 'Go to the next step' }).click();

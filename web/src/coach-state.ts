@@ -155,6 +155,54 @@ export function delayUntil(iso: string, now: number): number {
   return Math.min(MAX_TIMER_MS, Math.max(0, at - now + 1_000));
 }
 
+export interface QuizQuestion {
+  questionId: string;
+  text: string;
+  choices: { choiceId: string; text: string }[];
+}
+
+/** A quiz attempt started and not yet submitted, with the answers chosen so far (question id → choice id). */
+export interface OpenQuizAttempt {
+  attemptId: string;
+  questions: QuizQuestion[];
+  answers: Record<string, string>;
+}
+
+const isQuestion = (q: unknown): q is QuizQuestion => {
+  const question = q as Partial<QuizQuestion> | null;
+  return (
+    typeof question?.questionId === 'string' &&
+    typeof question.text === 'string' &&
+    Array.isArray(question.choices) &&
+    question.choices.every((c) => typeof c?.choiceId === 'string' && typeof c.text === 'string')
+  );
+};
+
+/**
+ * The open attempt of each coach in this tab (`sessionStorage`): every attempt counts toward three in 24 hours, so a
+ * reload must bring back the same questions and answers rather than cost a new one. Dropped once submitted.
+ */
+export function openQuizAttempts(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>) {
+  const key = (coachId: string) => `tsa.coach.quiz-attempt.${coachId}`;
+  return {
+    get(coachId: string): OpenQuizAttempt | undefined {
+      try {
+        const value = JSON.parse(storage.getItem(key(coachId)) ?? 'null') as Partial<OpenQuizAttempt> | null;
+        if (typeof value?.attemptId !== 'string' || !Array.isArray(value.questions)) return undefined;
+        if (!value.questions.every(isQuestion)) return undefined;
+        const answers = Object.fromEntries(
+          Object.entries(value.answers ?? {}).filter(([, choice]) => typeof choice === 'string'),
+        ) as Record<string, string>;
+        return { attemptId: value.attemptId, questions: value.questions, answers };
+      } catch {
+        return undefined;
+      }
+    },
+    set: (coachId: string, attempt: OpenQuizAttempt) => storage.setItem(key(coachId), JSON.stringify(attempt)),
+    clear: (coachId: string) => storage.removeItem(key(coachId)),
+  };
+}
+
 /** The questions of an attempt not answered yet, in order. */
 export function unanswered(questionIds: readonly string[], answers: Readonly<Record<string, string>>): string[] {
   return questionIds.filter((id) => !answers[id]);

@@ -9,11 +9,13 @@ import {
   delayUntil,
   DONE,
   furthestStep,
+  openQuizAttempts,
   schoolOpen,
   stepLocked,
   stepToShow,
   unanswered,
   waitingOnOthers,
+  type OpenQuizAttempt,
 } from '../../coach-state';
 import { issuesByField, type FieldSpec, type FormValues } from '../../form-state';
 import { useI18n, type MessageKey } from '../../i18n';
@@ -23,10 +25,9 @@ import { CoachShell, type CoachContext, type CoachProgress } from './CoachShell'
 const POLL_MS = 1_500;
 
 type Submit = (step: number, body: Record<string, unknown>) => Promise<ApiError | undefined>;
-type QuizAttempt = {
-  attemptId: string;
-  questions: { questionId: string; text: string; choices: { choiceId: string; text: string }[] }[];
-};
+type QuizAttempt = Omit<OpenQuizAttempt, 'answers'>;
+/** This tab's open quiz attempts: a reload resumes the attempt instead of spending another. */
+const openAttempts = openQuizAttempts(sessionStorage);
 
 const labelKey = (path: string) => `coach.field.${path}` as MessageKey;
 const hintKey = (path: string) => `coach.hint.${path}`;
@@ -269,8 +270,9 @@ function QuizStep({
 }) {
   const { t } = useI18n();
   const formatTime = useFormatTime();
-  const [attempt, setAttempt] = useState<QuizAttempt>();
-  const [answers, setAnswers] = useState<Record<string, string>>({});
+  const [resumed] = useState(() => (progress.quiz.passed ? undefined : openAttempts.get(session.coachId)));
+  const [attempt, setAttempt] = useState<QuizAttempt | undefined>(resumed);
+  const [answers, setAnswers] = useState<Record<string, string>>(resumed?.answers ?? {});
   const [missing, setMissing] = useState<string[]>([]);
   const [lastResult, setLastResult] = useState<'passed' | 'failed'>();
   const [limitAt, setLimitAt] = useState<string>();
@@ -281,6 +283,12 @@ function QuizStep({
   const formRef = useRef<HTMLFormElement>(null);
   const { quiz } = progress;
   const nextAllowed = quiz.nextAttemptAt ?? limitAt;
+
+  // The open attempt and every answer chosen are kept for this tab; a submitted (or passed) quiz drops them.
+  useEffect(() => {
+    if (attempt && !quiz.passed) openAttempts.set(session.coachId, { ...attempt, answers });
+    else openAttempts.clear(session.coachId);
+  }, [attempt, answers, quiz.passed, session.coachId]);
 
   const start = async () => {
     setBusy(true);
@@ -333,7 +341,11 @@ function QuizStep({
     setMissing(open);
     if (open.length > 0) return;
     setBusy(true);
-    const { data, error: failure } = await api.PUT('/v1/coaches/{id}/onboarding/steps/{step}', {
+    const {
+      data,
+      error: failure,
+      response,
+    } = await api.PUT('/v1/coaches/{id}/onboarding/steps/{step}', {
       params: {
         path: { id: session.coachId, step: 4 },
         header: { 'idempotency-key': `quiz-${attempt.attemptId}` },
@@ -345,7 +357,16 @@ function QuizStep({
       ...bearer(session.token),
     });
     setBusy(false);
-    if (!data) return setError((failure as ApiError | undefined)?.message ?? t('coach.tryAgain'));
+    if (!data) {
+      const e = failure as ApiError | undefined;
+      setError(e?.message ?? t('coach.tryAgain'));
+      // Submitted in another tab, replaced by a newer attempt, or unknown: this one can no longer be sent.
+      if (response.status === 409 || e?.issues?.some((i) => i.path === 'attemptId')) {
+        setAttempt(undefined);
+        void refresh();
+      }
+      return;
+    }
     onProgress(data);
     setAttempt(undefined);
     setLastResult(data.quiz.passed ? 'passed' : 'failed');
