@@ -154,7 +154,10 @@ describe('web app journeys', () => {
       await page.getByLabel('Yes').check();
       await checkPage(page, 'coach-3-background-check');
       await page.getByRole('button', { name: 'Save and continue' }).click();
+      // The form gone, the focus is on the check's status (not lost to the page's top).
+      await page.waitForFunction(() => document.activeElement?.classList.contains('check-status'));
       await page.getByText('Background check: clear').waitFor();
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Background check: clear');
       await waitForValue(profile, (p) => p.background_check_status === 'passed', 'the check passed in the profile');
       await checkPage(page, 'coach-3-check-clear');
       await page.getByRole('button', { name: 'Continue to the training quiz' }).click();
@@ -196,6 +199,9 @@ describe('web app journeys', () => {
       await answer(count - 1);
       await page.getByRole('button', { name: 'Submit my answers' }).click();
       await page.getByText('You passed the training quiz with 100 %.').waitFor();
+      await page.waitForFunction(
+        () => document.activeElement?.textContent === 'You passed the training quiz with 100 %.',
+      );
       expect(await page.getByText('Attempts so far: 1').count()).toBe(1);
       const attempts = await stack.db
         .selectFrom('quiz_attempts')
@@ -368,6 +374,9 @@ describe('web app journeys', () => {
       await enrollmentCard.getByLabel('Notes on the consultation (optional)').fill('Met Maria and Sofia at the gym.');
       await enrollmentCard.getByRole('button', { name: 'Confirm consultation' }).click();
       await coachPage.getByText(`Consultation confirmed for ${enrollmentId}.`).waitFor();
+      expect(await coachPage.evaluate(() => document.activeElement?.textContent)).toBe(
+        `Consultation confirmed for ${enrollmentId}.`,
+      );
       await waitForValue(row, (r) => r.current_step === 4, 'the projection at step 4');
       await coachPage.close();
       page = await browser.context.newPage();

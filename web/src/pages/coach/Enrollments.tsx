@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, bearer, type Answer, type ApiError, type CoachSession } from '../../api/client';
 import { ErrorSummary } from '../../components/Field';
 import { useI18n, type MessageKey } from '../../i18n';
@@ -84,6 +84,7 @@ function Enrollments({ session }: CoachContext) {
   const [waiting, setWaiting] = useState<Set<string>>(new Set());
   const [confirmed, setConfirmed] = useState<string>();
   const [error, setError] = useState<string>();
+  const statusRef = useRef<HTMLParagraphElement>(null);
   const cursor = cursors.at(-1);
   const formatDate = (iso: string) => new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -99,13 +100,17 @@ function Enrollments({ session }: CoachContext) {
   useEffect(() => {
     void load();
   }, [load]);
+  // The confirmation's form is gone: the focus goes to what happened.
+  useEffect(() => {
+    if (confirmed) statusRef.current?.focus();
+  }, [confirmed]);
 
   if (error) return <ErrorSummary message={error} />;
   if (!page) return <p role="status">{t('app.loading')}</p>;
   return (
     <>
       <p>{t('coach.enrollments.intro')}</p>
-      <p role="status" className="ok-text">
+      <p ref={statusRef} role="status" className="ok-text" tabIndex={-1}>
         {confirmed ? t('coach.enrollments.confirmed', { id: confirmed }) : ''}
       </p>
       {page.items.length === 0 ? (

@@ -192,11 +192,16 @@ function DetailsStep({
   );
 }
 
-function CheckStatus({ progress }: { progress: CoachProgress }) {
+/** The check's status; `focus` moves the focus to it when it appears (the consent just sent, the form gone). */
+function CheckStatus({ progress, focus = false }: { progress: CoachProgress; focus?: boolean }) {
   const { t } = useI18n();
   const view = checkView(progress.backgroundCheck);
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (focus) ref.current?.focus();
+  }, [focus]);
   return (
-    <p role="status" className={`check-status check-${view}`}>
+    <p ref={ref} role="status" className={`check-status check-${view}`} tabIndex={-1}>
       {t('coach.check.status', { status: t(`coach.check.${view}` as MessageKey) })}
     </p>
   );
@@ -213,6 +218,7 @@ function BackgroundCheckStep({
   goTo: (step: number) => void;
 }) {
   const { t } = useI18n();
+  const [requested, setRequested] = useState(false);
   if (progress.backgroundCheck.status === 'not_started') {
     return (
       <FormStep
@@ -223,7 +229,10 @@ function BackgroundCheckStep({
         onSubmit={async (values) => {
           // Stay on the check (not on to the quiz) so the coach sees its status.
           const error = await submit(3, coachStepPayload(3, values));
-          if (!error) goTo(3);
+          if (!error) {
+            setRequested(true);
+            goTo(3);
+          }
           return error;
         }}
       />
@@ -233,7 +242,7 @@ function BackgroundCheckStep({
   const underWay = status === 'pending' || status === 'suspended' || status === 'needs_review';
   return (
     <div>
-      <CheckStatus progress={progress} />
+      <CheckStatus progress={progress} focus={requested} />
       {underWay && !progress.quiz.passed && <p className="hint">{t('coach.check.following')}</p>}
       <div className="actions">
         <button type="button" className="secondary" onClick={() => goTo(2)}>
@@ -374,11 +383,16 @@ function QuizStep({
   useEffect(() => {
     formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [missing]);
+  // The answers sent, the form is gone: the focus goes to the result.
+  const resultRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (lastResult) resultRef.current?.focus();
+  }, [lastResult]);
 
   if (quiz.passed) {
     return (
       <div>
-        <p role="status" className="ok-text">
+        <p ref={resultRef} role="status" className="ok-text" tabIndex={-1}>
           {t('coach.quiz.passed', { score: quiz.bestScore ?? 100 })}
         </p>
         <p>{t('coach.quiz.attempts', { count: quiz.attempts })}</p>
@@ -440,7 +454,7 @@ function QuizStep({
     <div>
       <p>{t('coach.quiz.intro')}</p>
       {lastResult === 'failed' && (
-        <p role="status" className="error-text">
+        <p ref={resultRef} role="status" className="error-text" tabIndex={-1}>
           {t('coach.quiz.failed', { score: quiz.bestScore ?? 0 })}
         </p>
       )}
