@@ -608,8 +608,13 @@ describe('web app journeys', () => {
         await page.getByText('Intentos hasta ahora: 3').waitFor();
         expect(await page.getByRole('button', { name: /Intentarlo de nuevo|Empezar un intento/ }).count()).toBe(0);
       };
+      // The progress read after the refusal fails twice (the network): the page stays, says it is retrying, recovers.
+      await page.route('**/v1/coaches/*/onboarding', (route) => route.abort(), { times: 2 });
       await tryAgain.click();
+      await page.getByText('No se pudo actualizar esta página ahora; se vuelve a intentar.').waitFor();
+      expect(await page.getByRole('alert').textContent()).toMatch(/Podrá hacer el siguiente/);
       await expectRefusal();
+      await page.getByText('No se pudo actualizar esta página').waitFor({ state: 'detached' });
       expect(
         await stack.db.selectFrom('quiz_attempts').select('id').where('coach_id', '=', coach.coachId).execute(),
       ).toHaveLength(3);

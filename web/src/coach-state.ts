@@ -141,6 +141,82 @@ export function waitingOnOthers(progress: CoachProgressView): boolean {
   return check === 'pending' || check === 'suspended' || check === 'needs_review' || progress.schoolId !== undefined;
 }
 
+/** The wait before poll number `n` (from 0): `first`, doubling each time, never more than `max`. */
+export const backoffDelay = (n: number, first: number, max: number): number => Math.min(max, first * 2 ** n);
+
+/** What `startPolling` needs of `document`: whether the page is hidden, and word when that changes. */
+export interface Visibility {
+  readonly hidden: boolean;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+
+/**
+ * Calls `poll` again and again while something is awaited, backing off (1.5 s doubling to 60 s by default) so a check
+ * that takes hours costs a few requests an hour. Nothing is asked while the page is hidden; shown again, it asks at
+ * once and starts over at the first delay. A failed poll only waits for the next one. Returns the function that stops.
+ */
+export function startPolling(
+  poll: () => Promise<unknown>,
+  { first = 1_500, max = 60_000, visibility }: { first?: number; max?: number; visibility?: Visibility } = {},
+): () => void {
+  let n = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let polling = false;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped || polling || visibility?.hidden) return;
+    timer = setTimeout(() => void tick(), backoffDelay(n++, first, max));
+  };
+  const tick = async () => {
+    timer = undefined;
+    polling = true;
+    try {
+      await poll();
+    } catch {
+      // The next poll may succeed; the page says so itself where it matters.
+    }
+    polling = false;
+    schedule();
+  };
+  const onVisibilityChange = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    n = 0;
+    if (!visibility?.hidden && !polling && !stopped) void tick();
+  };
+  visibility?.addEventListener('visibilitychange', onVisibilityChange);
+  schedule();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    visibility?.removeEventListener('visibilitychange', onVisibilityChange);
+  };
+}
+
+/**
+ * Asks `done` after each delay in turn until it answers true (then true) or the delays run out, or `signal` aborts
+ * (then false). For following one change to its end: a few quick looks, not a poll that runs for ever.
+ */
+export async function pollUntil(
+  done: () => Promise<boolean>,
+  delays: readonly number[],
+  {
+    signal,
+    sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  }: {
+    signal?: AbortSignal;
+    sleep?: (ms: number) => Promise<void>;
+  } = {},
+): Promise<boolean> {
+  for (const delay of delays) {
+    await sleep(delay);
+    if (signal?.aborted) return false;
+    if (await done().catch(() => false)) return true;
+  }
+  return false;
+}
+
 /** The school step opens with the quiz passed and the check passed. */
 export const schoolOpen = (progress: CoachProgressView) =>
   progress.quiz.passed && progress.backgroundCheck.status === 'passed';

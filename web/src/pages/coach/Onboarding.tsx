@@ -12,6 +12,7 @@ import {
   openQuizAttempts,
   schoolOpen,
   stepLocked,
+  startPolling,
   stepToShow,
   unanswered,
   waitingOnOthers,
@@ -21,8 +22,6 @@ import { issuesByField, type FieldSpec, type FormValues } from '../../form-state
 import { useI18n, type MessageKey } from '../../i18n';
 import { en as coachText } from '../../messages/coach';
 import { CoachShell, type CoachContext, type CoachProgress } from './CoachShell';
-
-const POLL_MS = 1_500;
 
 type Submit = (step: number, body: Record<string, unknown>) => Promise<ApiError | undefined>;
 type QuizAttempt = Omit<OpenQuizAttempt, 'answers'>;
@@ -547,13 +546,14 @@ function Wizard({ session, progress, refresh, setProgress }: CoachContext) {
   const shown = stepToShow(requested, progress);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
-  // While the provider (or ops) has the background check, or the school is being set up, the page follows by itself.
+  // While the provider (or ops) has the background check, or the school is being set up, the page follows by itself:
+  // backing off to a minute, quiet while the tab is hidden, starting over when what it waits on changes.
   const waiting = waitingOnOthers(progress);
+  const awaited = `${progress.backgroundCheck.status}:${progress.schoolId ?? ''}`;
   useEffect(() => {
     if (!waiting) return;
-    const timer = setInterval(() => void refresh(), POLL_MS);
-    return () => clearInterval(timer);
-  }, [waiting, refresh]);
+    return startPolling(refresh, { visibility: document });
+  }, [waiting, awaited, refresh]);
   useEffect(() => {
     headingRef.current?.focus();
   }, [shown]);
