@@ -373,10 +373,15 @@ describe('web app journeys', () => {
       await checkPage(coachPage, 'coach-enrollments');
       await enrollmentCard.getByLabel('Notes on the consultation (optional)').fill('Met Maria and Sofia at the gym.');
       await enrollmentCard.getByRole('button', { name: 'Confirm consultation' }).click();
-      await coachPage.getByText(`Consultation confirmed for ${enrollmentId}.`).waitFor();
-      expect(await coachPage.evaluate(() => document.activeElement?.textContent)).toBe(
-        `Consultation confirmed for ${enrollmentId}.`,
+      // The focus goes to the confirmation, which follows the enrollment until its card reads the next step.
+      await coachPage.waitForFunction(
+        (id) => document.activeElement?.textContent?.startsWith(`Consultation confirmed for ${id}`),
+        enrollmentId,
       );
+      await coachPage.getByText(`Consultation confirmed for ${enrollmentId}. The enrollment has moved on`).waitFor();
+      expect(await enrollmentCard.textContent()).toContain('4 of 6: Student');
+      expect(await enrollmentCard.getByRole('button', { name: 'Confirm consultation' }).count()).toBe(0);
+      expect((await row()).current_step).toBe(4);
       await waitForValue(row, (r) => r.current_step === 4, 'the projection at step 4');
       await coachPage.close();
       page = await browser.context.newPage();

@@ -161,7 +161,10 @@ export const en = {
   'coach.enrollments.waiting': 'The family booked a consultation: confirm it once it has taken place.',
   'coach.enrollments.notes': 'Notes on the consultation (optional)',
   'coach.enrollments.confirm': 'Confirm consultation',
-  'coach.enrollments.confirmed': 'Consultation confirmed for {id}.',
+  'coach.enrollments.confirmed.following': 'Consultation confirmed for {id}; waiting for the enrollment to move on…',
+  'coach.enrollments.confirmed.moved': 'Consultation confirmed for {id}. The enrollment has moved on to its next step.',
+  'coach.enrollments.confirmed.slow':
+    'Consultation confirmed for {id}. The enrollment has not moved on yet: reload this page in a moment.',
   'coach.enrollments.previous': 'Previous page',
   'coach.enrollments.next': 'Next page',
   'coach.enrollment.in_progress': 'In progress',
@@ -339,7 +342,10 @@ export const es: Record<keyof typeof en, string> = {
   'coach.enrollments.waiting': 'La familia reservó una consulta: confírmela cuando se haya realizado.',
   'coach.enrollments.notes': 'Notas sobre la consulta (opcional)',
   'coach.enrollments.confirm': 'Confirmar la consulta',
-  'coach.enrollments.confirmed': 'Consulta confirmada para {id}.',
+  'coach.enrollments.confirmed.following': 'Consulta confirmada para {id}; esperando a que la inscripción avance…',
+  'coach.enrollments.confirmed.moved': 'Consulta confirmada para {id}. La inscripción pasó a su paso siguiente.',
+  'coach.enrollments.confirmed.slow':
+    'Consulta confirmada para {id}. La inscripción aún no avanzó: vuelva a cargar esta página en un momento.',
   'coach.enrollments.previous': 'Página anterior',
   'coach.enrollments.next': 'Página siguiente',
   'coach.enrollment.in_progress': 'En curso',
