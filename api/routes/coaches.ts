@@ -28,6 +28,7 @@ import type { coachOnboardingWorkflow } from '../../workflows/coach-onboarding/w
 import type { Actor } from '../../workflows/messages';
 import { conflict, errorSchema, forbidden, HttpError, notFound, zodIssues } from '../errors';
 import { cursorQuery, enrollmentListPage, pageLimit, pageOfEnrollments } from '../shared';
+import { languageOf, localiseMessage } from '../shared/error-language';
 import { tokenClaimsSchema } from '../plugins/auth';
 import { randomCode } from '../services/invitations';
 import { toHttpError } from '../temporal-errors';
@@ -76,6 +77,19 @@ export function newCoachId(now = new Date()): string {
 }
 
 const actorOf = (request: FastifyRequest): Actor => ({ role: request.user.role, id: request.user.sub });
+
+/** The quiz's refusal after three attempts in the window: the workflow names the next allowed time in its details. */
+const quizLimitSchema = errorSchema.extend({
+  nextAttemptAt: z.iso.datetime().describe('When the next attempt may start (ISO 8601, UTC)'),
+});
+
+function quizLimitOf(err: unknown): { message: string; nextAttemptAt: string } | undefined {
+  if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  if (err.cause.type !== CoachFailureTypes.quizAttemptLimit) return undefined;
+  const issues = (err.cause.details?.[0] ?? []) as { path: string; message: string }[];
+  const nextAttemptAt = issues.find((issue) => issue.path === 'nextAttemptAt')?.message;
+  return nextAttemptAt ? { message: err.cause.message, nextAttemptAt } : undefined;
+}
 
 /** The coach's own failure types first (409 closed, 429 quiz limit); the rest as for enrollments. */
 function toCoachHttpError(err: unknown, coachId: string, exists: () => Promise<boolean>): Promise<never> {
@@ -205,7 +219,8 @@ const coachRoutes: FastifyPluginAsyncZod = async (app) => {
       authorize(request, id);
       const parsed = coachStepSchemas[step].safeParse(request.body);
       if (!parsed.success) {
-        const issues = zodIssues(parsed.error);
+        // In the caller's language, as the error handler words other routes' field errors.
+        const issues = zodIssues(parsed.error, '', languageOf(request.headers['accept-language']), request.body);
         throw new HttpError(
           400,
           'invalid_request',
@@ -231,6 +246,9 @@ const coachRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['coaches'],
         summary: 'Start a training quiz attempt: ten questions drawn from the bank (at most three in 24 hours)',
+        description:
+          'After three attempts in 24 hours: 429 `quiz_attempt_limit` with `nextAttemptAt`, the time the next attempt ' +
+          'may start (also as `Retry-After`, in seconds).',
         params: coachParams,
         response: {
           201: z.object({
@@ -245,17 +263,29 @@ const coachRoutes: FastifyPluginAsyncZod = async (app) => {
             ),
           }),
           ...errors,
-          429: errorSchema,
+          429: quizLimitSchema,
         },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
       authorize(request, id);
-      const attempt = await handle(id)
-        .executeUpdate(startQuizAttemptUpdate, { args: [{ actor: actorOf(request) }] })
-        .catch((err) => toCoachHttpError(err, id, exists(id)));
-      return reply.status(201).send(attempt);
+      try {
+        const attempt = await handle(id).executeUpdate(startQuizAttemptUpdate, { args: [{ actor: actorOf(request) }] });
+        return reply.status(201).send(attempt);
+      } catch (err) {
+        const limit = quizLimitOf(err);
+        if (!limit) return toCoachHttpError(err, id, exists(id));
+        const seconds = Math.max(1, Math.ceil((Date.parse(limit.nextAttemptAt) - Date.now()) / 1000));
+        return reply
+          .status(429)
+          .header('retry-after', String(seconds))
+          .send({
+            error: 'quiz_attempt_limit',
+            message: localiseMessage(limit.message, languageOf(request.headers['accept-language'])),
+            nextAttemptAt: limit.nextAttemptAt,
+          });
+      }
     },
   );
 

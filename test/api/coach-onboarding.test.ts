@@ -335,8 +335,26 @@ describe('refusals change nothing', () => {
     await unchanged(coach, async () => {
       const fourth = await startAttempt(stack, coach);
       expect(fourth.statusCode, fourth.body).toBe(429);
-      expect(fourth.json()).toMatchObject({ error: 'quiz_attempt_limit' });
-      expect(fourth.json().message).toContain(next);
+      expect(fourth.json()).toEqual({
+        error: 'quiz_attempt_limit',
+        message: `at most 3 quiz attempts in 24 hours; the next one is allowed at ${next}`,
+        nextAttemptAt: next,
+      });
+      const retryAfter = Number(fourth.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThan(86_400 - 600);
+      expect(retryAfter).toBeLessThanOrEqual(86_400);
+      // In Spanish, the same time.
+      const spanish = await stack.app.inject({
+        method: 'POST',
+        url: `/v1/coaches/${coach.coachId}/onboarding/quiz/attempts`,
+        headers: { ...bearer(coach.coachToken), 'accept-language': 'es' },
+      });
+      expect(spanish.statusCode, spanish.body).toBe(429);
+      expect(spanish.json()).toEqual({
+        error: 'quiz_attempt_limit',
+        message: `como máximo 3 intentos del cuestionario en 24 horas; el siguiente se permite desde ${next}`,
+        nextAttemptAt: next,
+      });
     });
     const progress = await waitForCoach(stack, coach, () => true);
     expect(progress.quiz).toEqual({ attempts: 3, passed: false, bestScore: 50, nextAttemptAt: next });

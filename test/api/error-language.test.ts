@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { languageOf } from '../../api/shared/error-language';
+import { coachSteps, putStep, signUp, stepOk } from '../helpers/coaches';
 import { bearer, payloads, startEnrollment, token, type Enrollment } from '../helpers/enrollment';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
@@ -86,6 +87,54 @@ describe('field errors in the caller’s language', () => {
     });
     expect(control.statusCode).toBe(400);
     expect(byPath(control.json().issues)).toEqual({ 'guardian.firstName': 'no debe contener el carácter NUL' });
+  });
+
+  it('answers a coach’s onboarding steps in Spanish too: the schemas’ messages and the workflow’s own refusals', async () => {
+    const coach = await signUp(stack);
+    const step = (n: number, payload: unknown, language?: string) =>
+      stack.app.inject({
+        method: 'PUT',
+        url: `/v1/coaches/${coach.coachId}/onboarding/steps/${n}`,
+        headers: { ...bearer(coach.coachToken), ...(language ? { 'accept-language': language } : {}) },
+        payload: payload as Record<string, unknown>,
+      });
+    const profile = { ...coachSteps[1], capacity: 0, sportSpecialties: ['Basketball'] };
+    const spanish = await step(1, profile, 'es');
+    expect(spanish.statusCode, spanish.body).toBe(400);
+    expect(byPath(spanish.json().issues)).toEqual({
+      capacity: expect.stringMatching(/^Demasiado pequeño: se esperaba que .+ fuera >=1$/),
+      'sportSpecialties.0': 'debe ser un deporte en minúsculas, p. ej. "basketball"',
+    });
+    expect(spanish.json().message).toMatch(/capacity: Demasiado pequeño/);
+    const english = await step(1, profile);
+    expect(byPath(english.json().issues)).toEqual({
+      capacity: 'Too small: expected number to be >=1',
+      'sportSpecialties.0': 'must be a lowercase sport name, e.g. "basketball"',
+    });
+
+    await stepOk(stack, coach, 1, coachSteps[1]);
+    // A malformed EIN is refused by the API's own parse, an expiry in the past by the workflow (it knows "today").
+    const badEin = await step(2, { ...coachSteps[2], ein: '123456789' }, 'es');
+    expect(badEin.statusCode, badEin.body).toBe(400);
+    expect(byPath(badEin.json().issues)).toEqual({ ein: 'debe ser un EIN con el formato NN-NNNNNNN' });
+    const pastExpiry = { ...coachSteps[2], insuranceExpiry: '2020-01-01' };
+    const today = new Date().toISOString().slice(0, 10);
+    const expired = await step(2, pastExpiry, 'es');
+    expect(expired.statusCode, expired.body).toBe(400);
+    expect(byPath(expired.json().issues)).toEqual({
+      insuranceExpiry: expect.stringMatching(/^debe ser posterior a hoy \(\d{4}-\d{2}-\d{2}\)$/),
+    });
+    expect(expired.json().message).toMatch(/^insuranceExpiry: debe ser posterior a hoy/);
+    const expiredEnglish = await step(2, pastExpiry);
+    expect(byPath(expiredEnglish.json().issues)).toEqual({
+      insuranceExpiry: expect.stringMatching(/^must be after today \(\d{4}-\d{2}-\d{2}\)$/),
+    });
+    expect(expiredEnglish.json().issues[0].message).toContain(today.slice(0, 4));
+    expect(byPath((await step(2, { ...coachSteps[2], ein: '123456789' })).json().issues)).toEqual({
+      ein: 'must be an EIN in the form NN-NNNNNNN',
+    });
+    // Nothing was saved by the refusals: step 2 is still open.
+    expect((await putStep(stack, coach, 2, coachSteps[2])).json().steps[1].status).toBe('completed');
   });
 
   it('reads the preferred language from Accept-Language', () => {

@@ -1,14 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  backoffDelay,
   checkView,
   coachIdFromToken,
   coachStepPayload,
   countByStatus,
+  delayUntil,
   DONE,
   invitationLink,
   invitationPayload,
+  openQuizAttempts,
+  pollUntil,
   schoolOpen,
   stepLocked,
+  startPolling,
   stepToShow,
   unanswered,
   waitingOnOthers,
@@ -164,5 +169,149 @@ describe('the quiz, the token and the invitations', () => {
       revoked: 0,
     });
     expect(invitationLink('http://127.0.0.1:3000', 'es', 'tok123')).toBe('http://127.0.0.1:3000/es/join/tok123');
+  });
+});
+
+describe('waiting for the next quiz attempt', () => {
+  const now = Date.parse('2026-12-02T10:00:00.000Z');
+
+  it('waits until a second after the time the refusal names, never less than nothing', () => {
+    expect(delayUntil('2026-12-02T10:05:00.000Z', now)).toBe(5 * 60_000 + 1_000);
+    expect(delayUntil('2026-12-02T09:00:00.000Z', now)).toBe(0);
+    expect(delayUntil('not a time', now)).toBe(0);
+  });
+
+  it('keeps within what a browser timer takes', () => {
+    expect(delayUntil('2027-12-02T10:00:00.000Z', now)).toBe(2 ** 31 - 1);
+  });
+});
+
+describe('the open quiz attempt kept for the tab', () => {
+  const memory = () => {
+    const items = new Map<string, string>();
+    return {
+      items,
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      removeItem: (key: string) => void items.delete(key),
+    };
+  };
+  const attempt = {
+    attemptId: 'TSA-COACH-20261202-ABC123-Q1',
+    questions: [
+      { questionId: 'Q01', text: 'First?', choices: [{ choiceId: 'a', text: 'A' }] },
+      { questionId: 'Q02', text: 'Second?', choices: [{ choiceId: 'b', text: 'B' }] },
+    ],
+    answers: { Q01: 'a' },
+  };
+
+  it('brings back the same questions and the answers chosen so far, for that coach only', () => {
+    const storage = memory();
+    openQuizAttempts(storage).set('TSA-COACH-20261202-ABC123', attempt);
+    // A reload builds the store anew from the same storage.
+    expect(openQuizAttempts(storage).get('TSA-COACH-20261202-ABC123')).toEqual(attempt);
+    expect(openQuizAttempts(storage).get('TSA-COACH-20261202-XYZ789')).toBeUndefined();
+  });
+
+  it('forgets the attempt once cleared (submitted), and ignores what it cannot read', () => {
+    const storage = memory();
+    const store = openQuizAttempts(storage);
+    store.set('TSA-COACH-20261202-ABC123', attempt);
+    store.clear('TSA-COACH-20261202-ABC123');
+    expect(store.get('TSA-COACH-20261202-ABC123')).toBeUndefined();
+    expect(storage.items.size).toBe(0);
+    for (const raw of ['{', '{"attemptId":1}', '{"attemptId":"x","questions":[{"questionId":"Q01"}]}']) {
+      storage.items.set('tsa.coach.quiz-attempt.TSA-COACH-20261202-ABC123', raw);
+      expect(store.get('TSA-COACH-20261202-ABC123')).toBeUndefined();
+    }
+  });
+});
+
+describe('following the background check without asking every 1.5 s for hours', () => {
+  /** A page whose visibility the test switches, as the browser's `document` does. */
+  class FakeDocument {
+    hidden = false;
+    private readonly listeners = new Set<() => void>();
+    addEventListener(_type: 'visibilitychange', listener: () => void) {
+      this.listeners.add(listener);
+    }
+    removeEventListener(_type: 'visibilitychange', listener: () => void) {
+      this.listeners.delete(listener);
+    }
+    set(hidden: boolean) {
+      this.hidden = hidden;
+      for (const listener of this.listeners) listener();
+    }
+  }
+
+  let polledAt: number[];
+  let start: number;
+  let outcome: () => Promise<unknown>;
+  const poll = () => {
+    polledAt.push(Date.now() - start);
+    return outcome();
+  };
+  /** Lets the timers run until `ms` after the start, the polls' promises settled in between. */
+  const until = (ms: number) => vi.advanceTimersByTimeAsync(start + ms - Date.now());
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    start = Date.now();
+    polledAt = [];
+    outcome = () => Promise.resolve();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('backs off from 1.5 s to 60 s between polls', async () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, 1_500, 60_000))).toEqual([
+      1_500, 3_000, 6_000, 12_000, 24_000, 48_000, 60_000, 60_000,
+    ]);
+    const stop = startPolling(poll);
+    await until(10 * 60_000);
+    stop();
+    // 1.5, 4.5, 10.5, 22.5, 46.5, 94.5 s, then every minute: 14 polls in ten minutes rather than 400.
+    expect(polledAt.slice(0, 8)).toEqual([1_500, 4_500, 10_500, 22_500, 46_500, 94_500, 154_500, 214_500]);
+    expect(polledAt).toHaveLength(14);
+  });
+
+  it('keeps its schedule when a poll fails, and stops when told', async () => {
+    outcome = () => Promise.reject(new Error('network down'));
+    const stop = startPolling(poll);
+    await until(11_000);
+    expect(polledAt).toEqual([1_500, 4_500, 10_500]);
+    stop();
+    await until(30 * 60_000);
+    expect(polledAt).toHaveLength(3);
+  });
+
+  it('asks nothing while the page is hidden; shown again, asks at once and starts over at 1.5 s', async () => {
+    const page = new FakeDocument();
+    const stop = startPolling(poll, { visibility: page });
+    await until(30_000);
+    expect(polledAt).toEqual([1_500, 4_500, 10_500, 22_500]);
+    page.set(true);
+    await until(20 * 60_000);
+    expect(polledAt).toHaveLength(4);
+    page.set(false);
+    await until(20 * 60_000 + 5_000);
+    expect(polledAt.slice(4)).toEqual([20 * 60_000, 20 * 60_000 + 1_500, 20 * 60_000 + 4_500]);
+    stop();
+    page.set(false);
+    await until(40 * 60_000);
+    expect(polledAt).toHaveLength(7);
+  });
+
+  it('follows one change with a few quick looks, and gives up after the last', async () => {
+    const waited: number[] = [];
+    const sleep = async (ms: number) => void waited.push(ms);
+    const answers = [false, false, true];
+    expect(await pollUntil(async () => answers.shift()!, [250, 500, 1_000, 2_000], { sleep })).toBe(true);
+    expect(waited).toEqual([250, 500, 1_000]);
+    expect(await pollUntil(async () => false, [250, 500], { sleep })).toBe(false);
+    // A look that fails counts as "not yet".
+    expect(await pollUntil(() => Promise.reject(new Error('503')), [250], { sleep })).toBe(false);
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(await pollUntil(async () => true, [250], { sleep, signal: aborted.signal })).toBe(false);
   });
 });

@@ -141,9 +141,143 @@ export function waitingOnOthers(progress: CoachProgressView): boolean {
   return check === 'pending' || check === 'suspended' || check === 'needs_review' || progress.schoolId !== undefined;
 }
 
+/** The wait before poll number `n` (from 0): `first`, doubling each time, never more than `max`. */
+export const backoffDelay = (n: number, first: number, max: number): number => Math.min(max, first * 2 ** n);
+
+/** What `startPolling` needs of `document`: whether the page is hidden, and word when that changes. */
+export interface Visibility {
+  readonly hidden: boolean;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+
+/**
+ * Calls `poll` again and again while something is awaited, backing off (1.5 s doubling to 60 s by default) so a check
+ * that takes hours costs a few requests an hour. Nothing is asked while the page is hidden; shown again, it asks at
+ * once and starts over at the first delay. A failed poll only waits for the next one. Returns the function that stops.
+ */
+export function startPolling(
+  poll: () => Promise<unknown>,
+  { first = 1_500, max = 60_000, visibility }: { first?: number; max?: number; visibility?: Visibility } = {},
+): () => void {
+  let n = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let polling = false;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped || polling || visibility?.hidden) return;
+    timer = setTimeout(() => void tick(), backoffDelay(n++, first, max));
+  };
+  const tick = async () => {
+    timer = undefined;
+    polling = true;
+    try {
+      await poll();
+    } catch {
+      // The next poll may succeed; the page says so itself where it matters.
+    }
+    polling = false;
+    schedule();
+  };
+  const onVisibilityChange = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    n = 0;
+    if (!visibility?.hidden && !polling && !stopped) void tick();
+  };
+  visibility?.addEventListener('visibilitychange', onVisibilityChange);
+  schedule();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    visibility?.removeEventListener('visibilitychange', onVisibilityChange);
+  };
+}
+
+/**
+ * Asks `done` after each delay in turn until it answers true (then true) or the delays run out, or `signal` aborts
+ * (then false). For following one change to its end: a few quick looks, not a poll that runs for ever.
+ */
+export async function pollUntil(
+  done: () => Promise<boolean>,
+  delays: readonly number[],
+  {
+    signal,
+    sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  }: {
+    signal?: AbortSignal;
+    sleep?: (ms: number) => Promise<void>;
+  } = {},
+): Promise<boolean> {
+  for (const delay of delays) {
+    await sleep(delay);
+    if (signal?.aborted) return false;
+    if (await done().catch(() => false)) return true;
+  }
+  return false;
+}
+
 /** The school step opens with the quiz passed and the check passed. */
 export const schoolOpen = (progress: CoachProgressView) =>
   progress.quiz.passed && progress.backgroundCheck.status === 'passed';
+
+/** The longest delay a browser timer takes (about 24.8 days; the quiz's window is a day). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** How long until an ISO time (`nextAttemptAt`), a second after it to be sure it has passed; never negative. */
+export function delayUntil(iso: string, now: number): number {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return 0;
+  return Math.min(MAX_TIMER_MS, Math.max(0, at - now + 1_000));
+}
+
+export interface QuizQuestion {
+  questionId: string;
+  text: string;
+  choices: { choiceId: string; text: string }[];
+}
+
+/** A quiz attempt started and not yet submitted, with the answers chosen so far (question id → choice id). */
+export interface OpenQuizAttempt {
+  attemptId: string;
+  questions: QuizQuestion[];
+  answers: Record<string, string>;
+}
+
+const isQuestion = (q: unknown): q is QuizQuestion => {
+  const question = q as Partial<QuizQuestion> | null;
+  return (
+    typeof question?.questionId === 'string' &&
+    typeof question.text === 'string' &&
+    Array.isArray(question.choices) &&
+    question.choices.every((c) => typeof c?.choiceId === 'string' && typeof c.text === 'string')
+  );
+};
+
+/**
+ * The open attempt of each coach in this tab (`sessionStorage`): every attempt counts toward three in 24 hours, so a
+ * reload must bring back the same questions and answers rather than cost a new one. Dropped once submitted.
+ */
+export function openQuizAttempts(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>) {
+  const key = (coachId: string) => `tsa.coach.quiz-attempt.${coachId}`;
+  return {
+    get(coachId: string): OpenQuizAttempt | undefined {
+      try {
+        const value = JSON.parse(storage.getItem(key(coachId)) ?? 'null') as Partial<OpenQuizAttempt> | null;
+        if (typeof value?.attemptId !== 'string' || !Array.isArray(value.questions)) return undefined;
+        if (!value.questions.every(isQuestion)) return undefined;
+        const answers = Object.fromEntries(
+          Object.entries(value.answers ?? {}).filter(([, choice]) => typeof choice === 'string'),
+        ) as Record<string, string>;
+        return { attemptId: value.attemptId, questions: value.questions, answers };
+      } catch {
+        return undefined;
+      }
+    },
+    set: (coachId: string, attempt: OpenQuizAttempt) => storage.setItem(key(coachId), JSON.stringify(attempt)),
+    clear: (coachId: string) => storage.removeItem(key(coachId)),
+  };
+}
 
 /** The questions of an attempt not answered yet, in order. */
 export function unanswered(questionIds: readonly string[], answers: Readonly<Record<string, string>>): string[] {

@@ -1390,7 +1390,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a training quiz attempt: ten questions drawn from the bank (at most three in 24 hours) */
+        /**
+         * Start a training quiz attempt: ten questions drawn from the bank (at most three in 24 hours)
+         * @description After three attempts in 24 hours: 429 `quiz_attempt_limit` with `nextAttemptAt`, the time the next attempt may start (also as `Retry-After`, in seconds).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1515,6 +1518,11 @@ export interface paths {
                                 path: string;
                             }[];
                             message: string;
+                            /**
+                             * Format: date-time
+                             * @description When the next attempt may start (ISO 8601, UTC)
+                             */
+                            nextAttemptAt: string;
                         };
                     };
                 };

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, bearer, coachSession, type Answer, type CoachSession } from '../../api/client';
+import { startPolling } from '../../coach-state';
 import { ErrorSummary } from '../../components/Field';
 import { useI18n, type MessageKey } from '../../i18n';
 
@@ -70,7 +71,8 @@ export function CoachNav({
 /**
  * Every coach page but sign-in: the coach's session from this browser, its onboarding progress (which names the
  * school and the timeline), the navigation and the page's heading. Without a session, or with a token the API
- * refuses, the page says so and links to sign-in.
+ * refuses, the page says so and links to sign-in. Once the page is shown, a refresh that fails for a moment (the
+ * network, a 5xx) keeps it, says quietly that it is retrying, and retries with a backoff.
  */
 export function CoachShell({
   page,
@@ -85,31 +87,42 @@ export function CoachShell({
   const [session] = useState(() => coachSession.get());
   const [progress, setProgress] = useState<CoachProgress>();
   const [failure, setFailure] = useState<MessageKey>();
+  /** A refresh failed for a moment: the page shown stays, a retry is under way. */
+  const [stale, setStale] = useState(false);
+  const shown = useRef(false);
 
   const refresh = useCallback(async () => {
     if (!session) return;
-    const { data, response } = await api.GET('/v1/coaches/{id}/onboarding', {
-      params: { path: { id: session.coachId } },
-      ...bearer(session.token),
-    });
-    if (data) {
-      setProgress(data);
+    const answer = await api
+      .GET('/v1/coaches/{id}/onboarding', { params: { path: { id: session.coachId } }, ...bearer(session.token) })
+      .catch(() => undefined);
+    if (answer?.data) {
+      shown.current = true;
+      setProgress(answer.data);
       setFailure(undefined);
-    } else
-      setFailure(
-        response.status === 401
-          ? 'coach.sessionExpired'
-          : response.status === 403
-            ? 'coach.forbidden'
-            : response.status === 404
-              ? 'coach.unknownCoach'
-              : 'coach.tryAgain',
-      );
+      setStale(false);
+      return;
+    }
+    const status = answer?.response.status;
+    const lasting =
+      status === 401
+        ? 'coach.sessionExpired'
+        : status === 403
+          ? 'coach.forbidden'
+          : status === 404
+            ? 'coach.unknownCoach'
+            : undefined;
+    if (lasting || !shown.current) setFailure(lasting ?? 'coach.tryAgain');
+    else setStale(true);
   }, [session]);
 
   useEffect(() => {
     void refresh();
   }, [refresh]);
+  useEffect(() => {
+    if (!stale) return;
+    return startPolling(refresh, { visibility: document });
+  }, [stale, refresh]);
 
   if (!session) {
     return (
@@ -125,6 +138,11 @@ export function CoachShell({
     <>
       <CoachNav current={page} timelineId={progress?.timelineId} />
       <h1>{title}</h1>
+      {stale && !failure && (
+        <p role="status" className="hint">
+          {t('coach.refreshFailed')}
+        </p>
+      )}
       {failure ? (
         <ErrorSummary message={t(failure)} />
       ) : progress ? (

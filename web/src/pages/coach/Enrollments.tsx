@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, bearer, type Answer, type ApiError, type CoachSession } from '../../api/client';
+import { backoffDelay, pollUntil } from '../../coach-state';
 import { ErrorSummary } from '../../components/Field';
 import { useI18n, type MessageKey } from '../../i18n';
 import { CoachShell, type CoachContext } from './CoachShell';
@@ -7,6 +8,10 @@ import { CoachShell, type CoachContext } from './CoachShell';
 type Page = Answer<'/v1/coaches/{id}/enrollments', 'get'>;
 type Item = Page['items'][number];
 const PAGE_SIZE = 20;
+/** After a confirmation, the looks at the enrollment until it moves on: 0.25 s doubling to 4 s, about 20 s in all. */
+const FOLLOW_DELAYS = Array.from({ length: 8 }, (_, n) => backoffDelay(n, 250, 4_000));
+/** A confirmation sent: then followed until the enrollment (and the list, from its projection) shows the next step. */
+type Confirmed = { id: string; stage: 'following' | 'moved' | 'slow' };
 
 /** An enrollment at step 3 waits on the coach only when the family has booked the time (the step's own status). */
 async function awaitingConsultation(session: CoachSession, items: Item[]): Promise<Set<string>> {
@@ -82,31 +87,83 @@ function Enrollments({ session }: CoachContext) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState<Page>();
   const [waiting, setWaiting] = useState<Set<string>>(new Set());
-  const [confirmed, setConfirmed] = useState<string>();
+  const [confirmed, setConfirmed] = useState<Confirmed>();
   const [error, setError] = useState<string>();
+  const statusRef = useRef<HTMLParagraphElement>(null);
+  const following = useRef<AbortController>(undefined);
   const cursor = cursors.at(-1);
   const formatDate = (iso: string) => new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
 
+  const fetchPage = useCallback(
+    () =>
+      api
+        .GET('/v1/coaches/{id}/enrollments', {
+          params: { path: { id: session.coachId }, query: { limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) } },
+          ...bearer(session.token),
+        })
+        .then(({ data }) => data)
+        .catch(() => undefined),
+    [session, cursor],
+  );
+  const show = useCallback(
+    async (data: Page) => {
+      setPage(data);
+      setWaiting(await awaitingConsultation(session, data.items));
+    },
+    [session],
+  );
   const load = useCallback(async () => {
-    const { data } = await api.GET('/v1/coaches/{id}/enrollments', {
-      params: { path: { id: session.coachId }, query: { limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) } },
-      ...bearer(session.token),
-    });
+    const data = await fetchPage();
     if (!data) return setError(t('coach.tryAgain'));
-    setPage(data);
-    setWaiting(await awaitingConsultation(session, data.items));
-  }, [session, cursor, t]);
+    await show(data);
+  }, [fetchPage, show, t]);
   useEffect(() => {
     void load();
   }, [load]);
+  useEffect(() => () => following.current?.abort(), []);
+  // The confirmation's form is gone: the focus goes to what happened (and stays there while it is followed).
+  useEffect(() => {
+    if (confirmed) statusRef.current?.focus();
+  }, [confirmed?.id]);
+
+  /**
+   * The API accepted the confirmation (202); the enrollment moves on a moment later. Its progress is looked at a few
+   * times until its step moves, then the list is read again until it shows that too (the list is a projection).
+   */
+  const follow = async (item: Item) => {
+    following.current?.abort();
+    const controller = (following.current = new AbortController());
+    setConfirmed({ id: item.enrollmentId, stage: 'following' });
+    setWaiting((w) => new Set([...w].filter((id) => id !== item.enrollmentId)));
+    let moved = false;
+    const done = await pollUntil(
+      async () => {
+        if (!moved) {
+          const { data } = await api.GET('/v1/enrollments/{id}', {
+            params: { path: { id: item.enrollmentId } },
+            ...bearer(session.token),
+          });
+          moved = data !== undefined && data.currentStep !== item.currentStep;
+          if (!moved) return false;
+        }
+        const data = await fetchPage();
+        if (!data || controller.signal.aborted) return false;
+        await show(data);
+        return data.items.find((i) => i.enrollmentId === item.enrollmentId)?.currentStep !== item.currentStep;
+      },
+      FOLLOW_DELAYS,
+      { signal: controller.signal },
+    );
+    if (!controller.signal.aborted) setConfirmed({ id: item.enrollmentId, stage: done ? 'moved' : 'slow' });
+  };
 
   if (error) return <ErrorSummary message={error} />;
   if (!page) return <p role="status">{t('app.loading')}</p>;
   return (
     <>
       <p>{t('coach.enrollments.intro')}</p>
-      <p role="status" className="ok-text">
-        {confirmed ? t('coach.enrollments.confirmed', { id: confirmed }) : ''}
+      <p ref={statusRef} role="status" className="ok-text" tabIndex={-1}>
+        {confirmed ? t(`coach.enrollments.confirmed.${confirmed.stage}`, { id: confirmed.id }) : ''}
       </p>
       {page.items.length === 0 ? (
         <p>{t('coach.enrollments.none')}</p>
@@ -133,14 +190,7 @@ function Enrollments({ session }: CoachContext) {
                 <dd>{formatDate(item.updatedAt)}</dd>
               </dl>
               {waiting.has(item.enrollmentId) && (
-                <ConfirmConsultation
-                  item={item}
-                  session={session}
-                  onConfirmed={() => {
-                    setConfirmed(item.enrollmentId);
-                    setWaiting((w) => new Set([...w].filter((id) => id !== item.enrollmentId)));
-                  }}
-                />
+                <ConfirmConsultation item={item} session={session} onConfirmed={() => void follow(item)} />
               )}
             </li>
           ))}

@@ -6,26 +6,27 @@ import {
   checkView,
   coachStepPayload,
   COACH_STEP_FIELDS,
+  delayUntil,
   DONE,
   furthestStep,
+  openQuizAttempts,
   schoolOpen,
   stepLocked,
+  startPolling,
   stepToShow,
   unanswered,
   waitingOnOthers,
+  type OpenQuizAttempt,
 } from '../../coach-state';
 import { issuesByField, type FieldSpec, type FormValues } from '../../form-state';
 import { useI18n, type MessageKey } from '../../i18n';
 import { en as coachText } from '../../messages/coach';
 import { CoachShell, type CoachContext, type CoachProgress } from './CoachShell';
 
-const POLL_MS = 1_500;
-
 type Submit = (step: number, body: Record<string, unknown>) => Promise<ApiError | undefined>;
-type QuizAttempt = {
-  attemptId: string;
-  questions: { questionId: string; text: string; choices: { choiceId: string; text: string }[] }[];
-};
+type QuizAttempt = Omit<OpenQuizAttempt, 'answers'>;
+/** This tab's open quiz attempts: a reload resumes the attempt instead of spending another. */
+const openAttempts = openQuizAttempts(sessionStorage);
 
 const labelKey = (path: string) => `coach.field.${path}` as MessageKey;
 const hintKey = (path: string) => `coach.hint.${path}`;
@@ -190,11 +191,16 @@ function DetailsStep({
   );
 }
 
-function CheckStatus({ progress }: { progress: CoachProgress }) {
+/** The check's status; `focus` moves the focus to it when it appears (the consent just sent, the form gone). */
+function CheckStatus({ progress, focus = false }: { progress: CoachProgress; focus?: boolean }) {
   const { t } = useI18n();
   const view = checkView(progress.backgroundCheck);
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (focus) ref.current?.focus();
+  }, [focus]);
   return (
-    <p role="status" className={`check-status check-${view}`}>
+    <p ref={ref} role="status" className={`check-status check-${view}`} tabIndex={-1}>
       {t('coach.check.status', { status: t(`coach.check.${view}` as MessageKey) })}
     </p>
   );
@@ -211,6 +217,7 @@ function BackgroundCheckStep({
   goTo: (step: number) => void;
 }) {
   const { t } = useI18n();
+  const [requested, setRequested] = useState(false);
   if (progress.backgroundCheck.status === 'not_started') {
     return (
       <FormStep
@@ -221,7 +228,10 @@ function BackgroundCheckStep({
         onSubmit={async (values) => {
           // Stay on the check (not on to the quiz) so the coach sees its status.
           const error = await submit(3, coachStepPayload(3, values));
-          if (!error) goTo(3);
+          if (!error) {
+            setRequested(true);
+            goTo(3);
+          }
           return error;
         }}
       />
@@ -231,7 +241,7 @@ function BackgroundCheckStep({
   const underWay = status === 'pending' || status === 'suspended' || status === 'needs_review';
   return (
     <div>
-      <CheckStatus progress={progress} />
+      <CheckStatus progress={progress} focus={requested} />
       {underWay && !progress.quiz.passed && <p className="hint">{t('coach.check.following')}</p>}
       <div className="actions">
         <button type="button" className="secondary" onClick={() => goTo(2)}>
@@ -257,25 +267,36 @@ function QuizStep({
   session,
   progress,
   onProgress,
+  refresh,
   goTo,
 }: {
   session: CoachSession;
   progress: CoachProgress;
   onProgress: (progress: CoachProgress) => void;
+  refresh: () => Promise<unknown>;
   goTo: (step: number) => void;
 }) {
   const { t } = useI18n();
   const formatTime = useFormatTime();
-  const [attempt, setAttempt] = useState<QuizAttempt>();
-  const [answers, setAnswers] = useState<Record<string, string>>({});
+  const [resumed] = useState(() => (progress.quiz.passed ? undefined : openAttempts.get(session.coachId)));
+  const [attempt, setAttempt] = useState<QuizAttempt | undefined>(resumed);
+  const [answers, setAnswers] = useState<Record<string, string>>(resumed?.answers ?? {});
   const [missing, setMissing] = useState<string[]>([]);
   const [lastResult, setLastResult] = useState<'passed' | 'failed'>();
   const [limitAt, setLimitAt] = useState<string>();
+  /** The refusal's own words, where it named no time (shown rather than nothing). */
+  const [limitMessage, setLimitMessage] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const { quiz } = progress;
   const nextAllowed = quiz.nextAttemptAt ?? limitAt;
+
+  // The open attempt and every answer chosen are kept for this tab; a submitted (or passed) quiz drops them.
+  useEffect(() => {
+    if (attempt && !quiz.passed) openAttempts.set(session.coachId, { ...attempt, answers });
+    else openAttempts.clear(session.coachId);
+  }, [attempt, answers, quiz.passed, session.coachId]);
 
   const start = async () => {
     setBusy(true);
@@ -296,11 +317,27 @@ function QuizStep({
       setLastResult(undefined);
       return;
     }
-    const e = failure as ApiError | undefined;
+    const e = failure as (ApiError & { nextAttemptAt?: string }) | undefined;
     if (response.status === 429) {
-      setLimitAt(e?.issues?.find((i) => i.path === 'nextAttemptAt')?.message);
+      setLimitAt(e?.nextAttemptAt);
+      setLimitMessage(e?.nextAttemptAt ? undefined : (e?.message ?? t('coach.tryAgain')));
+      // The page's progress was older than the refusal (attempts made elsewhere): the count shown catches up.
+      void refresh();
     } else setError(e?.message ?? t('coach.tryAgain'));
   };
+
+  // Once the next attempt is allowed, the progress is read again: it then offers the attempt.
+  useEffect(() => {
+    if (!nextAllowed) return;
+    const timer = setTimeout(
+      () => {
+        setLimitAt(undefined);
+        void refresh();
+      },
+      delayUntil(nextAllowed, Date.now()),
+    );
+    return () => clearTimeout(timer);
+  }, [nextAllowed, refresh]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -312,7 +349,11 @@ function QuizStep({
     setMissing(open);
     if (open.length > 0) return;
     setBusy(true);
-    const { data, error: failure } = await api.PUT('/v1/coaches/{id}/onboarding/steps/{step}', {
+    const {
+      data,
+      error: failure,
+      response,
+    } = await api.PUT('/v1/coaches/{id}/onboarding/steps/{step}', {
       params: {
         path: { id: session.coachId, step: 4 },
         header: { 'idempotency-key': `quiz-${attempt.attemptId}` },
@@ -324,7 +365,16 @@ function QuizStep({
       ...bearer(session.token),
     });
     setBusy(false);
-    if (!data) return setError((failure as ApiError | undefined)?.message ?? t('coach.tryAgain'));
+    if (!data) {
+      const e = failure as ApiError | undefined;
+      setError(e?.message ?? t('coach.tryAgain'));
+      // Submitted in another tab, replaced by a newer attempt, or unknown: this one can no longer be sent.
+      if (response.status === 409 || e?.issues?.some((i) => i.path === 'attemptId')) {
+        setAttempt(undefined);
+        void refresh();
+      }
+      return;
+    }
     onProgress(data);
     setAttempt(undefined);
     setLastResult(data.quiz.passed ? 'passed' : 'failed');
@@ -332,11 +382,16 @@ function QuizStep({
   useEffect(() => {
     formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [missing]);
+  // The answers sent, the form is gone: the focus goes to the result.
+  const resultRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (lastResult) resultRef.current?.focus();
+  }, [lastResult]);
 
   if (quiz.passed) {
     return (
       <div>
-        <p role="status" className="ok-text">
+        <p ref={resultRef} role="status" className="ok-text" tabIndex={-1}>
           {t('coach.quiz.passed', { score: quiz.bestScore ?? 100 })}
         </p>
         <p>{t('coach.quiz.attempts', { count: quiz.attempts })}</p>
@@ -398,15 +453,15 @@ function QuizStep({
     <div>
       <p>{t('coach.quiz.intro')}</p>
       {lastResult === 'failed' && (
-        <p role="status" className="error-text">
+        <p ref={resultRef} role="status" className="error-text" tabIndex={-1}>
           {t('coach.quiz.failed', { score: quiz.bestScore ?? 0 })}
         </p>
       )}
       <p>{t('coach.quiz.attempts', { count: quiz.attempts })}</p>
       <ErrorSummary message={error} />
-      {nextAllowed ? (
+      {nextAllowed || limitMessage ? (
         <div role="alert" className="alert">
-          {t('coach.quiz.limit', { time: formatTime(nextAllowed) })}
+          {nextAllowed ? t('coach.quiz.limit', { time: formatTime(nextAllowed) }) : limitMessage}
         </div>
       ) : (
         <div className="actions">
@@ -491,13 +546,14 @@ function Wizard({ session, progress, refresh, setProgress }: CoachContext) {
   const shown = stepToShow(requested, progress);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
-  // While the provider (or ops) has the background check, or the school is being set up, the page follows by itself.
+  // While the provider (or ops) has the background check, or the school is being set up, the page follows by itself:
+  // backing off to a minute, quiet while the tab is hidden, starting over when what it waits on changes.
   const waiting = waitingOnOthers(progress);
+  const awaited = `${progress.backgroundCheck.status}:${progress.schoolId ?? ''}`;
   useEffect(() => {
     if (!waiting) return;
-    const timer = setInterval(() => void refresh(), POLL_MS);
-    return () => clearInterval(timer);
-  }, [waiting, refresh]);
+    return startPolling(refresh, { visibility: document });
+  }, [waiting, awaited, refresh]);
   useEffect(() => {
     headingRef.current?.focus();
   }, [shown]);
@@ -542,7 +598,9 @@ function Wizard({ session, progress, refresh, setProgress }: CoachContext) {
           <DetailsStep key={shown} step={shown} progress={progress} submit={submit} goTo={goTo} />
         )}
         {shown === 3 && <BackgroundCheckStep progress={progress} submit={submit} goTo={goTo} />}
-        {shown === 4 && <QuizStep session={session} progress={progress} onProgress={setProgress} goTo={goTo} />}
+        {shown === 4 && (
+          <QuizStep session={session} progress={progress} onProgress={setProgress} refresh={refresh} goTo={goTo} />
+        )}
         {shown === 5 && <SchoolStep progress={progress} submit={submit} goTo={goTo} />}
       </section>
     </>
