@@ -233,6 +233,14 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     await page.waitForFunction(() => document.activeElement?.id === 'dependency-legal_entity-dependsOn');
     expect(await events()).toEqual(eventsBefore);
     await checkPage(page, 'coach-timeline-cycle-refused');
+
+    // Typed key by key into another field after the refusal, the whole text arrives there.
+    const lag = form.getByLabel('Lag in working days (negative for a lead)');
+    await lag.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('12');
+    expect(await lag.inputValue()).toBe('12');
+    expect(await dependsOn.inputValue()).toBe('ein_banking');
   });
 
   it('reloads the board when someone else changed the timeline meanwhile', async () => {
@@ -294,8 +302,13 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     );
     await page.waitForFunction(() => document.activeElement?.id === 'edit-marketing-dueDate');
 
+    // Typed key by key into another field after the refusal, the whole name arrives there (the focus stays put).
+    const assignee = form.getByLabel('Assignee');
+    await assignee.click();
+    await page.keyboard.type('Jordan Lee');
+    expect(await assignee.inputValue()).toBe('Jordan Lee');
+    expect(await due.inputValue()).toBe('2027-08-02');
     await form.getByLabel('Planned start').fill('2027-06-01');
-    await form.getByLabel('Assignee').fill('Jordan Lee');
     await form.getByRole('button', { name: 'Save', exact: true }).click();
     await status().getByText('Launch marketing saved.').waitFor();
     const stored = await stack.db
