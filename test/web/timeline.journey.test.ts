@@ -66,6 +66,12 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
       .orderBy('sequence')
       .execute();
   const status = () => page.locator('main p[role="status"].status-line');
+  /** The accessible name of the element that has the keyboard focus (its label, else its text). */
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      return !el || el === document.body ? 'the page body' : (el.getAttribute('aria-label') ?? el.textContent);
+    });
 
   it('asks for a sign-in without a session, then shows the timeline in order with its analytics', async () => {
     page = await browser.context.newPage();
@@ -241,6 +247,11 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     await page.keyboard.type('12');
     expect(await lag.inputValue()).toBe('12');
     expect(await dependsOn.inputValue()).toBe('ein_banking');
+    // Cancelled, the form is gone and the focus is back on the button that opened it.
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    expect(await form.count()).toBe(0);
+    expect(await focused()).toBe('Add a dependency to Form the legal entity');
+    expect(await events()).toEqual(eventsBefore);
   });
 
   it('reloads the board when someone else changed the timeline meanwhile', async () => {
@@ -311,6 +322,9 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     await form.getByLabel('Planned start').fill('2027-06-01');
     await form.getByRole('button', { name: 'Save', exact: true }).click();
     await status().getByText('Launch marketing saved.').waitFor();
+    // Saved, the form is gone and the focus is back on the button that opened it, not lost on the page.
+    expect(await form.count()).toBe(0);
+    expect(await focused()).toBe('Edit Launch marketing');
     const stored = await stack.db
       .selectFrom('timeline_steps')
       .select(['planned_start', 'due_date', 'assignee'])
