@@ -7,6 +7,7 @@ import { checkPage, launchBrowser, refusedByPolicy, type Browser } from '../help
 import { createInvitation, enrolledWithFailedRecords, type Enrollment } from '../helpers/enrollment';
 import { startOidcProvider, type OidcProviderPeer } from '../helpers/oidc-provider';
 import { freePort } from '../helpers/ports';
+import { createTimeline } from '../helpers/timeline';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -25,6 +26,7 @@ describe('staff sign-in with OpenID Connect', () => {
   let browser: Browser;
   let base: string;
   let failed: Enrollment;
+  let timeline: { timelineId: string };
 
   beforeAll(async () => {
     const port = await freePort();
@@ -46,6 +48,7 @@ describe('staff sign-in with OpenID Connect', () => {
     // Only this machine: nothing either site shows may reach further.
     await browser.context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort());
     failed = await enrolledWithFailedRecords(stack);
+    timeline = await createTimeline(stack.app);
   });
 
   afterAll(async () => {
@@ -160,7 +163,7 @@ describe('staff sign-in with OpenID Connect', () => {
   );
 
   it(
-    'lands an auditor on the audit page, in Spanish through the Spanish callback',
+    'lands an auditor on the audit page, in Spanish through the Spanish callback; the board and a pasted token know the role',
     async () => {
       const page = await browser.context.newPage();
       await page.goto(`${base}/es/sign-in`);
@@ -169,8 +172,27 @@ describe('staff sign-in with OpenID Connect', () => {
       await page.getByRole('heading', { name: 'Registro de auditoría' }).waitFor();
       // The audit log, read with the provider's token: the enrollment set up for these tests is in it.
       await page.getByRole('cell', { name: failed.enrollmentId }).first().waitFor();
-      expect(decodeJwt((await storedToken(page))!)).toMatchObject({ sub: 'bob.auditor', roles: ['auditor'] });
+      const accessToken = (await storedToken(page))!;
+      // The role is in the provider's `roles` claim, not a `role` of the API's own tokens.
+      expect(decodeJwt(accessToken)).toMatchObject({ sub: 'bob.auditor', roles: ['auditor'] });
+      expect(decodeJwt(accessToken).role).toBeUndefined();
       await checkPage(page, 'oidc-audit-signed-in-es');
+
+      // A coach's timeline board, read with that token: the API says it is an auditor's, so nothing offers a change.
+      await page.goto(`${base}/en/coach/timelines/${timeline.timelineId}`);
+      await page.getByRole('heading', { level: 1, name: 'Riverside Soccer Academy' }).waitFor();
+      await page.getByText('You can read this timeline; only its coach and ops staff change it.').waitFor();
+      expect(await page.locator('main').getByRole('button').count()).toBe(0);
+
+      // Signed out, the same token pasted at the sign-in page lands on the audit page too.
+      await page.goto(`${base}/en/sign-in`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+      await page.getByRole('link', { name: 'Back to sign-in' }).click();
+      await page.getByLabel('Access token').fill(accessToken);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${base}/en/audit`);
+      await page.getByRole('heading', { name: 'Audit', exact: true }).waitFor();
       await page.close();
     },
     JOURNEY_TIMEOUT_MS,

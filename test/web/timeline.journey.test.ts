@@ -6,10 +6,11 @@ import { checkPage, launchBrowser, type Browser } from '../helpers/browser';
 import { waitForValue } from '../helpers/enrollment';
 import { freePort } from '../helpers/ports';
 import { createTestStack, type TestStack } from '../helpers/stack';
-import { createTimeline, type TimelineClient } from '../helpers/timeline';
+import { auditorToken, createTimeline, type TimelineClient } from '../helpers/timeline';
 
-/** Where the web app keeps the coach's session (`coachSession` in web/src/api/client.ts). */
+/** Where the web app keeps the coach's session and a staff token (`coachSession`, `staffToken` in web/src/api/client.ts). */
 const COACH_SESSION_KEY = 'tsa.coach.session';
+const STAFF_TOKEN_KEY = 'tsa.staff.token';
 /** Many page states, each waiting on the stack and checked by axe-core: minutes on a loaded machine. */
 const JOURNEY_TIMEOUT_MS = 300_000;
 
@@ -349,6 +350,24 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     await page.getByRole('heading', { level: 2, name: 'Pasos' }).waitFor();
     expect(await page.getByRole('button', { name: 'Deshacer' }).count()).toBe(1);
     await checkPage(page, 'coach-timeline-board-es');
+  });
+
+  it('shows an auditor the board without a control to change it', async () => {
+    await page.evaluate(
+      ([coachKey, staffKey, token]) => {
+        localStorage.removeItem(coachKey!);
+        localStorage.setItem(staffKey!, token!);
+      },
+      [COACH_SESSION_KEY, STAFF_TOKEN_KEY, auditorToken(stack.app)],
+    );
+    await page.goto(boardUrl());
+    await page.getByRole('heading', { level: 1, name: 'Riverside Soccer Academy' }).waitFor();
+    await page.getByText('You can read this timeline; only its coach and ops staff change it.').waitFor();
+    expect(await card('Form the legal entity').locator('.badge.status-completed').textContent()).toBe('Completed');
+    // Nothing on the page offers a change the API would refuse (403): no edit, status, move, undo or drag.
+    expect(await page.locator('main').getByRole('button').count()).toBe(0);
+    expect(await page.locator('main select, main textarea, main input').count()).toBe(0);
+    await checkPage(page, 'coach-timeline-auditor');
     await page.close();
   });
 });

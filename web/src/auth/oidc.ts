@@ -66,8 +66,8 @@ export async function startSignIn(config: OidcConfig, locale: string): Promise<v
 
 /**
  * The provider sent the browser back: checks the state, trades the code (with the PKCE verifier) for tokens, checks
- * the ID token's nonce, issuer and audience, and keeps the access token as the staff token. Throws when any of that
- * fails; the pending sign-in is spent either way.
+ * the ID token's nonce, issuer and audience, keeps the ID token for signing out at the provider, and returns the
+ * access token (for the API to say who it is). Throws when any of that fails; the pending sign-in is spent either way.
  */
 export async function finishSignIn(config: OidcConfig, locale: string, callbackUrl: URL): Promise<string> {
   const raw = sessionStorage.getItem(PENDING_KEY);
@@ -90,7 +90,6 @@ export async function finishSignIn(config: OidcConfig, locale: string, callbackU
     expectedNonce: pending.nonce,
     requireIdToken: true,
   });
-  staffToken.set(tokens.access_token);
   if (as.end_session_endpoint && tokens.id_token) {
     const session: ProviderSession = { idToken: tokens.id_token, endSessionEndpoint: as.end_session_endpoint };
     localStorage.setItem(PROVIDER_SESSION_KEY, JSON.stringify(session));
