@@ -63,6 +63,8 @@ describe('staff sign-in with OpenID Connect', () => {
   });
 
   const storedToken = (page: Page) => page.evaluate(() => localStorage.getItem('tsa.staff.token'));
+  /** What the app keeps in this browser's storage. */
+  const credentials = (page: Page) => page.evaluate(() => ({ ...localStorage, ...sessionStorage }));
 
   /** From the app's sign-in page to the provider's login form, where the user types a username. */
   async function signInAtProvider(page: Page, username: string, locale: 'en' | 'es' = 'en') {
@@ -144,12 +146,24 @@ describe('staff sign-in with OpenID Connect', () => {
         .execute();
       expect(audited).toEqual([{ actor: 'alice.ops', role: 'ops', action: expect.any(String), outcome: '202' }]);
 
-      // Signing out forgets the token here and offers the provider's own sign-out, which comes back to sign-in.
+      // The sign-in page names who the API says is signed in.
       await page.goto(`${base}/en/sign-in`);
       await page.getByText('You are signed in as alice.ops (ops).').waitFor();
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      // "Sign out" in the header forgets every credential of the app here (a coach session kept in the same browser
+      // too), at once hides the staff pages, and offers the provider's own sign-out, which comes back to sign-in.
+      await page.goto(`${base}/en/ops`);
+      await page.evaluate(() => localStorage.setItem('tsa.coach.session', '{"coachId":"c","token":"t"}'));
+      expect(Object.keys(await credentials(page)).sort()).toEqual([
+        'tsa.coach.session',
+        'tsa.oidc.session',
+        'tsa.staff.token',
+      ]);
+      const staffNav = page.getByRole('navigation', { name: 'Staff' });
+      await staffNav.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Signed out' }).waitFor();
-      expect(await storedToken(page)).toBeNull();
+      expect(page.url()).toBe(`${base}/en/sign-in`);
+      expect(await credentials(page)).toEqual({});
+      expect(await staffNav.count()).toBe(0);
       await checkPage(page, 'oidc-signed-out');
       await page.getByRole('link', { name: `Also sign out of ${PROVIDER_NAME}` }).click();
       await page.getByRole('button', { name: 'Yes, sign me out' }).click();
@@ -185,8 +199,7 @@ describe('staff sign-in with OpenID Connect', () => {
       expect(await page.locator('main').getByRole('button').count()).toBe(0);
 
       // Signed out, the same token pasted at the sign-in page lands on the audit page too.
-      await page.goto(`${base}/en/sign-in`);
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('navigation', { name: 'Staff' }).getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Signed out' }).waitFor();
       await page.getByRole('link', { name: 'Back to sign-in' }).click();
       await page.getByLabel('Access token').fill(accessToken);

@@ -368,6 +368,25 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     expect(await page.locator('main').getByRole('button').count()).toBe(0);
     expect(await page.locator('main select, main textarea, main input').count()).toBe(0);
     await checkPage(page, 'coach-timeline-auditor');
+  });
+
+  it("signs out from the coach's navigation: nothing of the app's stays in the browser, the header offers no staff page", async () => {
+    await page.evaluate(
+      ([key, value]) => localStorage.setItem(key!, value!),
+      [COACH_SESSION_KEY, JSON.stringify({ coachId: timeline.coachId, token: timeline.token })],
+    );
+    await page.goto(boardUrl());
+    await page.getByRole('button', { name: 'Undo' }).waitFor();
+    const staffNav = page.getByRole('navigation', { name: 'Staff' });
+    expect(await staffNav.getByRole('link').allTextContents()).toEqual(['Failed student records', 'Audit']);
+
+    await page.getByRole('navigation', { name: 'Coach' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Coaches' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/en/coach');
+    expect(await page.evaluate(() => ({ ...localStorage }))).toEqual({});
+    expect(await staffNav.count()).toBe(0);
+    await page.goto(boardUrl());
+    await page.getByText('Please sign in to see this timeline.').waitFor();
     await page.close();
   });
 });

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { api, bearer, coachSession, staffToken, type Answer } from '../api/client';
+import { endProviderSession, forgetPendingSignIn } from './oidc';
 
 /** Who a token is, as the API reads it (its role, wherever the provider puts it, and its subject). */
 export type Session = Answer<'/v1/web/session', 'get'>;
@@ -29,6 +30,22 @@ export function useWho(token: string | null): Who | undefined {
   return answer && answer.token === token ? answer.who : undefined;
 }
 
+// What the pages show about the credentials follows them without a navigation (the header after a sign-out), in this
+// tab and in the app's other tabs (the `storage` event).
+const listeners = new Set<() => void>();
+const changed = () => listeners.forEach((listener) => listener());
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener('storage', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('storage', listener);
+  };
+}
+
+/** The staff token this browser holds (null: none), following sign-in and sign-out. */
+export const useStaffToken = () => useSyncExternalStore(subscribe, staffToken.get);
+
 /**
  * Keeps a token the API accepted where the pages read it: a coach's as the coach session (the coach's pages), any
  * other as the staff token.
@@ -40,4 +57,43 @@ export function keepSignIn(token: string, session: Session): void {
   } else {
     staffToken.set(token);
   }
+  signedOut = undefined;
+  changed();
+}
+
+/** Forgets the staff token alone (a sign-in at the provider the API refused replaces the one before it). */
+export function forgetStaffToken(): void {
+  staffToken.clear();
+  changed();
+}
+
+export interface SignedOut {
+  /** The provider's own sign-out (RP-initiated logout), where the sign-in came from one that offers it. */
+  providerSignOut?: URL;
+}
+
+/** The last sign-out in this tab, until the next sign-in or until the sign-in page is asked for again. */
+let signedOut: SignedOut | undefined;
+
+/** The sign-out the sign-in page reports (undefined: none since the last sign-in). */
+export const useSignedOut = () => useSyncExternalStore(subscribe, () => signedOut);
+
+export function dismissSignedOut(): void {
+  signedOut = undefined;
+  changed();
+}
+
+/**
+ * Signs out of the app in this browser: forgets every credential it holds for the app (the coach session, the staff
+ * token, the provider's ID token and a sign-in under way) and returns where the provider's own session can be ended.
+ * The coach's navigation, the header and the staff sign-in page all sign out here.
+ */
+export function signOut(locale: string): SignedOut {
+  const providerSignOut = endProviderSession(locale);
+  coachSession.clear();
+  staffToken.clear();
+  forgetPendingSignIn();
+  signedOut = providerSignOut ? { providerSignOut } : {};
+  changed();
+  return signedOut;
 }

@@ -1,8 +1,18 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
-import { api, bearer, staffToken } from '../api/client';
-import { finishSignIn, signOut, startSignIn, type OidcConfig } from '../auth/oidc';
-import { keepSignIn, whoIs, type Session } from '../auth/session';
+import { api } from '../api/client';
+import { finishSignIn, startSignIn, type OidcConfig } from '../auth/oidc';
+import {
+  dismissSignedOut,
+  forgetStaffToken,
+  keepSignIn,
+  signOut,
+  useSignedOut,
+  useStaffToken,
+  useWho,
+  whoIs,
+  type Session,
+} from '../auth/session';
 import { useI18n } from '../i18n';
 
 /** The page a role lands on after signing in. */
@@ -30,14 +40,8 @@ export function SignInPage() {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string>();
   const [redirecting, setRedirecting] = useState(false);
-  const [session, setSession] = useState<Session>();
-  const [signedOut, setSignedOut] = useState<{ providerSignOut?: URL }>();
-
-  useEffect(() => {
-    const current = staffToken.get();
-    if (!current) return;
-    void api.GET('/v1/web/session', bearer(current)).then(({ data }) => setSession(data));
-  }, []);
+  const signedOut = useSignedOut();
+  const session = useWho(useStaffToken())?.session;
 
   // The API says who a pasted token is (the role may sit anywhere in a provider's token); the page lands there.
   const submit = async (event: FormEvent) => {
@@ -83,7 +87,7 @@ export function SignInPage() {
           </>
         )}
         <p>
-          <Link href={`/${locale}/sign-in`} onClick={() => setSignedOut(undefined)}>
+          <Link href={`/${locale}/sign-in`} onClick={dismissSignedOut}>
             {t('auth.startAgain')}
           </Link>
         </p>
@@ -97,14 +101,7 @@ export function SignInPage() {
       {session && (
         <div className="auth-session">
           <p>{t('auth.signedInAs', { sub: session.sub, role: session.role })}</p>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              setSession(undefined);
-              setSignedOut({ providerSignOut: signOut(config ?? null, locale) });
-            }}
-          >
+          <button type="button" className="secondary" onClick={() => signOut(locale)}>
             {t('auth.signOut')}
           </button>
         </div>
@@ -158,7 +155,7 @@ async function exchange(locale: string, callbackUrl: URL): Promise<Session> {
   const who = await whoIs(accessToken);
   if (!who.session) {
     // Refused, this sign-in still replaces the one before it: no earlier staff token stays signed in here.
-    staffToken.clear();
+    forgetStaffToken();
     throw Object.assign(new Error('the API refused the token'), { status: who.status });
   }
   // A coach's pages read the coach's own session; staff pages read the staff token.
