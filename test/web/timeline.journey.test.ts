@@ -379,6 +379,8 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     await page.getByRole('button', { name: 'Undo' }).waitFor();
     const staffNav = page.getByRole('navigation', { name: 'Staff' });
     expect(await staffNav.getByRole('link').allTextContents()).toEqual(['Failed student records', 'Audit']);
+    // One Sign out on the page: the coach's, which signs staff out as well.
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
 
     await page.getByRole('navigation', { name: 'Coach' }).getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { level: 1, name: 'Coaches' }).waitFor();

@@ -43,6 +43,9 @@ function subscribe(listener: () => void): () => void {
   };
 }
 
+/** True while this browser holds a coach session, following sign-in and sign-out. */
+export const useCoachSignedIn = () => useSyncExternalStore(subscribe, () => coachSession.get() !== null);
+
 /** The staff token this browser holds (null: none), following sign-in and sign-out. */
 export const useStaffToken = () => useSyncExternalStore(subscribe, staffToken.get);
 
