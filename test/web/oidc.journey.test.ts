@@ -7,6 +7,7 @@ import { checkPage, launchBrowser, refusedByPolicy, type Browser } from '../help
 import { createInvitation, enrolledWithFailedRecords, type Enrollment } from '../helpers/enrollment';
 import { startOidcProvider, type OidcProviderPeer } from '../helpers/oidc-provider';
 import { freePort } from '../helpers/ports';
+import { createTimeline } from '../helpers/timeline';
 import { createTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -25,6 +26,7 @@ describe('staff sign-in with OpenID Connect', () => {
   let browser: Browser;
   let base: string;
   let failed: Enrollment;
+  let timeline: { timelineId: string };
 
   beforeAll(async () => {
     const port = await freePort();
@@ -46,6 +48,7 @@ describe('staff sign-in with OpenID Connect', () => {
     // Only this machine: nothing either site shows may reach further.
     await browser.context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort());
     failed = await enrolledWithFailedRecords(stack);
+    timeline = await createTimeline(stack.app);
   });
 
   afterAll(async () => {
@@ -60,6 +63,8 @@ describe('staff sign-in with OpenID Connect', () => {
   });
 
   const storedToken = (page: Page) => page.evaluate(() => localStorage.getItem('tsa.staff.token'));
+  /** What the app keeps in this browser's storage. */
+  const credentials = (page: Page) => page.evaluate(() => ({ ...localStorage, ...sessionStorage }));
 
   /** From the app's sign-in page to the provider's login form, where the user types a username. */
   async function signInAtProvider(page: Page, username: string, locale: 'en' | 'es' = 'en') {
@@ -141,12 +146,24 @@ describe('staff sign-in with OpenID Connect', () => {
         .execute();
       expect(audited).toEqual([{ actor: 'alice.ops', role: 'ops', action: expect.any(String), outcome: '202' }]);
 
-      // Signing out forgets the token here and offers the provider's own sign-out, which comes back to sign-in.
+      // The sign-in page names who the API says is signed in.
       await page.goto(`${base}/en/sign-in`);
       await page.getByText('You are signed in as alice.ops (ops).').waitFor();
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      // "Sign out" in the header forgets every credential of the app here (a coach session kept in the same browser
+      // too), at once hides the staff pages, and offers the provider's own sign-out, which comes back to sign-in.
+      await page.goto(`${base}/en/ops`);
+      await page.evaluate(() => localStorage.setItem('tsa.coach.session', '{"coachId":"c","token":"t"}'));
+      expect(Object.keys(await credentials(page)).sort()).toEqual([
+        'tsa.coach.session',
+        'tsa.oidc.session',
+        'tsa.staff.token',
+      ]);
+      const staffNav = page.getByRole('navigation', { name: 'Staff' });
+      await staffNav.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Signed out' }).waitFor();
-      expect(await storedToken(page)).toBeNull();
+      expect(page.url()).toBe(`${base}/en/sign-in`);
+      expect(await credentials(page)).toEqual({});
+      expect(await staffNav.count()).toBe(0);
       await checkPage(page, 'oidc-signed-out');
       await page.getByRole('link', { name: `Also sign out of ${PROVIDER_NAME}` }).click();
       await page.getByRole('button', { name: 'Yes, sign me out' }).click();
@@ -160,7 +177,7 @@ describe('staff sign-in with OpenID Connect', () => {
   );
 
   it(
-    'lands an auditor on the audit page, in Spanish through the Spanish callback',
+    'lands an auditor on the audit page, in Spanish through the Spanish callback; the board and a pasted token know the role',
     async () => {
       const page = await browser.context.newPage();
       await page.goto(`${base}/es/sign-in`);
@@ -169,8 +186,26 @@ describe('staff sign-in with OpenID Connect', () => {
       await page.getByRole('heading', { name: 'Registro de auditoría' }).waitFor();
       // The audit log, read with the provider's token: the enrollment set up for these tests is in it.
       await page.getByRole('cell', { name: failed.enrollmentId }).first().waitFor();
-      expect(decodeJwt((await storedToken(page))!)).toMatchObject({ sub: 'bob.auditor', roles: ['auditor'] });
+      const accessToken = (await storedToken(page))!;
+      // The role is in the provider's `roles` claim, not a `role` of the API's own tokens.
+      expect(decodeJwt(accessToken)).toMatchObject({ sub: 'bob.auditor', roles: ['auditor'] });
+      expect(decodeJwt(accessToken).role).toBeUndefined();
       await checkPage(page, 'oidc-audit-signed-in-es');
+
+      // A coach's timeline board, read with that token: the API says it is an auditor's, so nothing offers a change.
+      await page.goto(`${base}/en/coach/timelines/${timeline.timelineId}`);
+      await page.getByRole('heading', { level: 1, name: 'Riverside Soccer Academy' }).waitFor();
+      await page.getByText('You can read this timeline; only its coach and ops staff change it.').waitFor();
+      expect(await page.locator('main').getByRole('button').count()).toBe(0);
+
+      // Signed out, the same token pasted at the sign-in page lands on the audit page too.
+      await page.getByRole('navigation', { name: 'Staff' }).getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+      await page.getByRole('link', { name: 'Back to sign-in' }).click();
+      await page.getByLabel('Access token').fill(accessToken);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${base}/en/audit`);
+      await page.getByRole('heading', { name: 'Audit', exact: true }).waitFor();
       await page.close();
     },
     JOURNEY_TIMEOUT_MS,

@@ -6,10 +6,11 @@ import { checkPage, launchBrowser, type Browser } from '../helpers/browser';
 import { waitForValue } from '../helpers/enrollment';
 import { freePort } from '../helpers/ports';
 import { createTestStack, type TestStack } from '../helpers/stack';
-import { createTimeline, type TimelineClient } from '../helpers/timeline';
+import { auditorToken, createTimeline, type TimelineClient } from '../helpers/timeline';
 
-/** Where the web app keeps the coach's session (`coachSession` in web/src/api/client.ts). */
+/** Where the web app keeps the coach's session and a staff token (`coachSession`, `staffToken` in web/src/api/client.ts). */
 const COACH_SESSION_KEY = 'tsa.coach.session';
+const STAFF_TOKEN_KEY = 'tsa.staff.token';
 /** Many page states, each waiting on the stack and checked by axe-core: minutes on a loaded machine. */
 const JOURNEY_TIMEOUT_MS = 300_000;
 
@@ -66,6 +67,12 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
       .orderBy('sequence')
       .execute();
   const status = () => page.locator('main p[role="status"].status-line');
+  /** The accessible name of the element that has the keyboard focus (its label, else its text). */
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      return !el || el === document.body ? 'the page body' : (el.getAttribute('aria-label') ?? el.textContent);
+    });
 
   it('asks for a sign-in without a session, then shows the timeline in order with its analytics', async () => {
     page = await browser.context.newPage();
@@ -233,6 +240,19 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     await page.waitForFunction(() => document.activeElement?.id === 'dependency-legal_entity-dependsOn');
     expect(await events()).toEqual(eventsBefore);
     await checkPage(page, 'coach-timeline-cycle-refused');
+
+    // Typed key by key into another field after the refusal, the whole text arrives there.
+    const lag = form.getByLabel('Lag in working days (negative for a lead)');
+    await lag.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('12');
+    expect(await lag.inputValue()).toBe('12');
+    expect(await dependsOn.inputValue()).toBe('ein_banking');
+    // Cancelled, the form is gone and the focus is back on the button that opened it.
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    expect(await form.count()).toBe(0);
+    expect(await focused()).toBe('Add a dependency to Form the legal entity');
+    expect(await events()).toEqual(eventsBefore);
   });
 
   it('reloads the board when someone else changed the timeline meanwhile', async () => {
@@ -294,10 +314,18 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     );
     await page.waitForFunction(() => document.activeElement?.id === 'edit-marketing-dueDate');
 
+    // Typed key by key into another field after the refusal, the whole name arrives there (the focus stays put).
+    const assignee = form.getByLabel('Assignee');
+    await assignee.click();
+    await page.keyboard.type('Jordan Lee');
+    expect(await assignee.inputValue()).toBe('Jordan Lee');
+    expect(await due.inputValue()).toBe('2027-08-02');
     await form.getByLabel('Planned start').fill('2027-06-01');
-    await form.getByLabel('Assignee').fill('Jordan Lee');
     await form.getByRole('button', { name: 'Save', exact: true }).click();
     await status().getByText('Launch marketing saved.').waitFor();
+    // Saved, the form is gone and the focus is back on the button that opened it, not lost on the page.
+    expect(await form.count()).toBe(0);
+    expect(await focused()).toBe('Edit Launch marketing');
     const stored = await stack.db
       .selectFrom('timeline_steps')
       .select(['planned_start', 'due_date', 'assignee'])
@@ -322,6 +350,45 @@ describe("the coach's timeline board", { timeout: JOURNEY_TIMEOUT_MS }, () => {
     await page.getByRole('heading', { level: 2, name: 'Pasos' }).waitFor();
     expect(await page.getByRole('button', { name: 'Deshacer' }).count()).toBe(1);
     await checkPage(page, 'coach-timeline-board-es');
+  });
+
+  it('shows an auditor the board without a control to change it', async () => {
+    await page.evaluate(
+      ([coachKey, staffKey, token]) => {
+        localStorage.removeItem(coachKey!);
+        localStorage.setItem(staffKey!, token!);
+      },
+      [COACH_SESSION_KEY, STAFF_TOKEN_KEY, auditorToken(stack.app)],
+    );
+    await page.goto(boardUrl());
+    await page.getByRole('heading', { level: 1, name: 'Riverside Soccer Academy' }).waitFor();
+    await page.getByText('You can read this timeline; only its coach and ops staff change it.').waitFor();
+    expect(await card('Form the legal entity').locator('.badge.status-completed').textContent()).toBe('Completed');
+    // Nothing on the page offers a change the API would refuse (403): no edit, status, move, undo or drag.
+    expect(await page.locator('main').getByRole('button').count()).toBe(0);
+    expect(await page.locator('main select, main textarea, main input').count()).toBe(0);
+    await checkPage(page, 'coach-timeline-auditor');
+  });
+
+  it("signs out from the coach's navigation: nothing of the app's stays in the browser, the header offers no staff page", async () => {
+    await page.evaluate(
+      ([key, value]) => localStorage.setItem(key!, value!),
+      [COACH_SESSION_KEY, JSON.stringify({ coachId: timeline.coachId, token: timeline.token })],
+    );
+    await page.goto(boardUrl());
+    await page.getByRole('button', { name: 'Undo' }).waitFor();
+    const staffNav = page.getByRole('navigation', { name: 'Staff' });
+    expect(await staffNav.getByRole('link').allTextContents()).toEqual(['Failed student records', 'Audit']);
+    // One Sign out on the page: the coach's, which signs staff out as well.
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+
+    await page.getByRole('navigation', { name: 'Coach' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Coaches' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/en/coach');
+    expect(await page.evaluate(() => ({ ...localStorage }))).toEqual({});
+    expect(await staffNav.count()).toBe(0);
+    await page.goto(boardUrl());
+    await page.getByText('Please sign in to see this timeline.').waitFor();
     await page.close();
   });
 });

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, type ReactNode } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
-import { staffToken } from './api/client';
+import { signOut, useCoachSignedIn, useStaffToken } from './auth/session';
 import { isLocale, LocaleContext, LOCALES, translator, useI18n, type Locale } from './i18n';
 import { AuditPage } from './pages/Audit';
 import { TimelinePage } from './pages/coach/Timeline';
@@ -19,9 +19,11 @@ function localePath(path: string, locale: Locale): string {
 
 function Layout({ children }: { children: ReactNode }) {
   const { locale, t } = useI18n();
-  const [path] = useLocation();
+  const [path, navigate] = useLocation();
   const search = typeof window === 'undefined' ? '' : window.location.search;
-  const staff = staffToken.get() !== null;
+  const staff = useStaffToken() !== null;
+  // A coach page with the coach signed in shows the coach's navigation, whose Sign out is the same one: one per page.
+  const coachNav = useCoachSignedIn() && /^\/[a-z]{2}\/coach(\/|$)/.test(path);
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
@@ -38,6 +40,18 @@ function Layout({ children }: { children: ReactNode }) {
           <nav aria-label="Staff">
             <Link href={`/${locale}/ops`}>{t('nav.ops')}</Link>
             <Link href={`/${locale}/audit`}>{t('nav.audit')}</Link>
+            {!coachNav && (
+              <button
+                type="button"
+                className="secondary small"
+                onClick={() => {
+                  signOut(locale);
+                  navigate(`/${locale}/sign-in`);
+                }}
+              >
+                {t('auth.signOut')}
+              </button>
+            )}
           </nav>
         )}
         <nav aria-label={t('app.language')} className="languages">

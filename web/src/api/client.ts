@@ -33,16 +33,6 @@ export const staffToken = {
   clear: () => localStorage.removeItem(STAFF_TOKEN_KEY),
 };
 
-/** The role a token names, read without verifying (the API verifies every request); for choosing what to show. */
-export function roleOf(token: string): string | undefined {
-  try {
-    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { role?: unknown };
-    return typeof payload.role === 'string' ? payload.role : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const COACH_SESSION_KEY = 'tsa.coach.session';
 
 /** A coach's own token and id (from signing up, or pasted in), kept in this browser; the coach's pages read it. */

@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import { staffToken, type Answer } from '../api/client';
+import type { Answer } from '../api/client';
 
 /** What `GET /v1/web/config` says about the OpenID Connect provider staff sign in at (null: paste a token). */
 export type OidcConfig = NonNullable<Answer<'/v1/web/config', 'get'>['oidc']>;
@@ -18,6 +18,7 @@ interface Pending {
 export interface ProviderSession {
   idToken: string;
   endSessionEndpoint: string;
+  clientId: string;
 }
 
 /** Plain HTTP only to an issuer on this machine (development and the tests); oauth4webapi refuses it otherwise. */
@@ -66,8 +67,8 @@ export async function startSignIn(config: OidcConfig, locale: string): Promise<v
 
 /**
  * The provider sent the browser back: checks the state, trades the code (with the PKCE verifier) for tokens, checks
- * the ID token's nonce, issuer and audience, and keeps the access token as the staff token. Throws when any of that
- * fails; the pending sign-in is spent either way.
+ * the ID token's nonce, issuer and audience, keeps the ID token for signing out at the provider, and returns the
+ * access token (for the API to say who it is). Throws when any of that fails; the pending sign-in is spent either way.
  */
 export async function finishSignIn(config: OidcConfig, locale: string, callbackUrl: URL): Promise<string> {
   const raw = sessionStorage.getItem(PENDING_KEY);
@@ -90,23 +91,34 @@ export async function finishSignIn(config: OidcConfig, locale: string, callbackU
     expectedNonce: pending.nonce,
     requireIdToken: true,
   });
-  staffToken.set(tokens.access_token);
   if (as.end_session_endpoint && tokens.id_token) {
-    const session: ProviderSession = { idToken: tokens.id_token, endSessionEndpoint: as.end_session_endpoint };
+    const session: ProviderSession = {
+      idToken: tokens.id_token,
+      endSessionEndpoint: as.end_session_endpoint,
+      clientId: config.clientId,
+    };
     localStorage.setItem(PROVIDER_SESSION_KEY, JSON.stringify(session));
   }
   return tokens.access_token;
 }
 
-/** Forgets the staff token (and the provider's ID token); returns where the provider's own session can be ended. */
-export function signOut(config: OidcConfig | null, locale: string): URL | undefined {
+/** Forgets a sign-in under way in this tab (its verifier, state and nonce). */
+export function forgetPendingSignIn(): void {
+  sessionStorage.removeItem(PENDING_KEY);
+}
+
+/**
+ * Forgets the provider's ID token; returns where the provider's own session can be ended (RP-initiated logout, back
+ * to the sign-in page), when the provider has such an endpoint.
+ */
+export function endProviderSession(locale: string): URL | undefined {
   const raw = localStorage.getItem(PROVIDER_SESSION_KEY);
-  staffToken.clear();
   localStorage.removeItem(PROVIDER_SESSION_KEY);
-  if (!raw || !config) return undefined;
-  const session = JSON.parse(raw) as ProviderSession;
+  if (!raw) return undefined;
+  const session = JSON.parse(raw) as Partial<ProviderSession>;
+  if (!session.endSessionEndpoint || !session.idToken) return undefined;
   const url = new URL(session.endSessionEndpoint);
-  url.searchParams.set('client_id', config.clientId);
+  if (session.clientId) url.searchParams.set('client_id', session.clientId);
   url.searchParams.set('id_token_hint', session.idToken);
   url.searchParams.set('post_logout_redirect_uri', `${window.location.origin}/${locale}/sign-in`);
   url.searchParams.set('ui_locales', locale);

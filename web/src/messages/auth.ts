@@ -17,6 +17,8 @@ export const en = {
   'auth.signedOut': 'You are signed out of this app in this browser.',
   'auth.providerSignOut': 'Also sign out of {provider}',
   'auth.providerSignOutNote': 'Otherwise the next sign-in here may not ask for your password again.',
+  'auth.tokenRefused': 'This app does not accept this token (expired, or not issued for it). Please get a new one.',
+  'auth.tokenUnchecked': 'We could not check this token just now. Please try again in a moment.',
 } as const;
 
 export const es: Record<keyof typeof en, string> = {
@@ -37,4 +39,6 @@ export const es: Record<keyof typeof en, string> = {
   'auth.signedOut': 'Cerró la sesión de esta aplicación en este navegador.',
   'auth.providerSignOut': 'Cerrar también la sesión en {provider}',
   'auth.providerSignOutNote': 'Si no, el próximo inicio de sesión aquí puede no pedirle la contraseña.',
+  'auth.tokenRefused': 'Esta aplicación no acepta este token (caducado, o no emitido para ella). Consiga uno nuevo.',
+  'auth.tokenUnchecked': 'No pudimos comprobar este token ahora. Inténtelo de nuevo en un momento.',
 };

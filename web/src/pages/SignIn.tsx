@@ -1,10 +1,19 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
-import { api, bearer, coachSession, roleOf, staffToken } from '../api/client';
-import { finishSignIn, signOut, startSignIn, type OidcConfig } from '../auth/oidc';
+import { api } from '../api/client';
+import { finishSignIn, startSignIn, type OidcConfig } from '../auth/oidc';
+import {
+  dismissSignedOut,
+  forgetStaffToken,
+  keepSignIn,
+  signOut,
+  useSignedOut,
+  useStaffToken,
+  useWho,
+  whoIs,
+  type Session,
+} from '../auth/session';
 import { useI18n } from '../i18n';
-
-type Session = { role: string; sub: string };
 
 /** The page a role lands on after signing in. */
 const homeOf = (locale: string, role: string | undefined) =>
@@ -31,24 +40,24 @@ export function SignInPage() {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string>();
   const [redirecting, setRedirecting] = useState(false);
-  const [session, setSession] = useState<Session>();
-  const [signedOut, setSignedOut] = useState<{ providerSignOut?: URL }>();
+  const signedOut = useSignedOut();
+  const session = useWho(useStaffToken())?.session;
 
-  useEffect(() => {
-    const current = staffToken.get();
-    if (!current) return;
-    void api.GET('/v1/web/session', bearer(current)).then(({ data }) => setSession(data));
-  }, []);
-
-  const submit = (event: FormEvent) => {
+  // The API says who a pasted token is (the role may sit anywhere in a provider's token); the page lands there.
+  const submit = async (event: FormEvent) => {
     event.preventDefault();
     const value = token.trim();
     if (value.split('.').length !== 3) {
       setError(t('signin.invalid'));
       return;
     }
-    staffToken.set(value);
-    navigate(homeOf(locale, roleOf(value)));
+    const who = await whoIs(value).catch(() => undefined);
+    if (!who?.session) {
+      setError(t(who?.status === 401 || who?.status === 403 ? 'auth.tokenRefused' : 'auth.tokenUnchecked'));
+      return;
+    }
+    keepSignIn(value, who.session);
+    navigate(homeOf(locale, who.session.role));
   };
 
   const signInAtProvider = async (oidc: OidcConfig) => {
@@ -78,7 +87,7 @@ export function SignInPage() {
           </>
         )}
         <p>
-          <Link href={`/${locale}/sign-in`} onClick={() => setSignedOut(undefined)}>
+          <Link href={`/${locale}/sign-in`} onClick={dismissSignedOut}>
             {t('auth.startAgain')}
           </Link>
         </p>
@@ -92,14 +101,7 @@ export function SignInPage() {
       {session && (
         <div className="auth-session">
           <p>{t('auth.signedInAs', { sub: session.sub, role: session.role })}</p>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              setSession(undefined);
-              setSignedOut({ providerSignOut: signOut(config ?? null, locale) });
-            }}
-          >
+          <button type="button" className="secondary" onClick={() => signOut(locale)}>
             {t('auth.signOut')}
           </button>
         </div>
@@ -117,7 +119,7 @@ export function SignInPage() {
         </section>
       )}
       {config ? <h2>{t('auth.orPaste')}</h2> : <p>{t('signin.intro')}</p>}
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={(event) => void submit(event)} noValidate>
         <div className={error ? 'field invalid' : 'field'}>
           <label htmlFor="token">{t('signin.token')}</label>
           <textarea
@@ -150,17 +152,15 @@ async function exchange(locale: string, callbackUrl: URL): Promise<Session> {
   const { data: config } = await api.GET('/v1/web/config');
   if (!config?.oidc) throw new Error('OpenID Connect sign-in is not configured');
   const accessToken = await finishSignIn(config.oidc, locale, callbackUrl);
-  const { data: session, response } = await api.GET('/v1/web/session', bearer(accessToken));
-  if (!session) {
-    staffToken.clear();
-    throw Object.assign(new Error('the API refused the token'), { status: response.status });
+  const who = await whoIs(accessToken);
+  if (!who.session) {
+    // Refused, this sign-in still replaces the one before it: no earlier staff token stays signed in here.
+    forgetStaffToken();
+    throw Object.assign(new Error('the API refused the token'), { status: who.status });
   }
   // A coach's pages read the coach's own session; staff pages read the staff token.
-  if (session.role === 'coach') {
-    staffToken.clear();
-    coachSession.set({ coachId: session.sub, token: accessToken });
-  }
-  return session;
+  keepSignIn(accessToken, who.session);
+  return who.session;
 }
 
 /** `/:locale/sign-in/callback`: where the provider sends the browser back with the code (or an error). */

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, bearer, coachSession, type Answer, type CoachSession } from '../../api/client';
+import { signOut } from '../../auth/session';
 import { startPolling } from '../../coach-state';
 import { ErrorSummary } from '../../components/Field';
 import { useI18n, type MessageKey } from '../../i18n';
@@ -55,9 +56,11 @@ export function CoachNav({
             type="button"
             className="secondary"
             onClick={() => {
-              coachSession.clear();
+              // Every credential this browser holds for the app goes; after a sign-in at the provider, the sign-in
+              // page offers to end the provider's session too.
+              const { providerSignOut } = signOut(locale);
               onSignOut?.();
-              navigate(`/${locale}/coach`);
+              navigate(`/${locale}/${providerSignOut ? 'sign-in' : 'coach'}`);
             }}
           >
             {t('coach.nav.signOut')}

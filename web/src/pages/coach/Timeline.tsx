@@ -12,7 +12,8 @@ import {
 import { SortableContext, sortableKeyboardCoordinates, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'wouter';
-import { api, bearer, coachSession, roleOf, staffToken } from '../../api/client';
+import { api, bearer, coachSession, staffToken } from '../../api/client';
+import { useWho } from '../../auth/session';
 import { useI18n, type MessageKey, type Translate } from '../../i18n';
 import { en as boardText } from '../../messages/board';
 import {
@@ -325,18 +326,25 @@ function SignInFirst() {
   );
 }
 
+/** The roles the API lets change a timeline (the coach, and ops as mentors); any other reads it at most. */
+const CHANGERS = new Set(['coach', 'ops']);
+
 /**
  * `/:locale/coach/timelines/:timelineId`: the coach's launch timeline as a board. The coach's own session is used
- * first, else a staff token (ops change it as mentors, auditors read it); the API decides on every request.
+ * first, else a staff token (ops change it as mentors, auditors read it). The API says who the token is (a
+ * provider's token may carry its role anywhere), and decides on every request.
  */
 export function TimelinePage({ timelineId }: { timelineId: string }) {
+  const { t } = useI18n();
   const coach = coachSession.get();
   const token = coach?.token ?? staffToken.get();
+  const who = useWho(token);
   if (!token) return <SignInFirst />;
+  if (!who) return <p role="status">{t('app.loading')}</p>;
   return (
     <>
       {coach && <CoachNav current="timeline" timelineId={timelineId} />}
-      <Board key={token} timelineId={timelineId} token={token} readOnly={roleOf(token) === 'auditor'} />
+      <Board key={token} timelineId={timelineId} token={token} readOnly={!CHANGERS.has(who.session?.role ?? '')} />
     </>
   );
 }

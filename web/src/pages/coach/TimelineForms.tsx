@@ -48,12 +48,16 @@ function Control({
   );
 }
 
-/** The first control in error takes the focus, so a keyboard or screen-reader user lands on it. */
-function useFocusOnError(errors: Record<string, string>) {
+/**
+ * When a refusal arrives, the first control in error takes the focus, so a keyboard or screen-reader user lands on
+ * it. Only then: the refusal is the board's state (a new object per refusal), while the messages derived from it are
+ * new on every render, and following those would pull the focus back on each keystroke in another field.
+ */
+function useFocusOnRefusal(refusal: ControlError | undefined) {
   const ref = useRef<HTMLFormElement>(null);
   useEffect(() => {
-    ref.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
+    if (refusal) ref.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [refusal]);
   return ref;
 }
 
@@ -94,7 +98,7 @@ export function EditForm({
   const [values, setValues] = useState<EditValues>(() => editValues(step));
   const [note, setNote] = useState<string>();
   const errors = formErrors(error, 'change.fields.', EDIT_FIELDS);
-  const ref = useFocusOnError(errors);
+  const ref = useFocusOnRefusal(error);
   const prefix = `edit-${step.stepId}`;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -188,7 +192,7 @@ export function DependencyForm({
   const { t } = useI18n();
   const [values, setValues] = useState<DependencyValues>(emptyDependency);
   const errors = formErrors(error, 'change.', DEPENDENCY_FIELDS);
-  const ref = useFocusOnError(errors);
+  const ref = useFocusOnRefusal(error);
   const prefix = `dependency-${step.stepId}`;
   const set = (field: keyof DependencyValues) => (e: { target: { value: string } }) =>
     setValues({ ...values, [field]: e.target.value });

@@ -1,6 +1,6 @@
 import { useSortable } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { useI18n, type Translate } from '../../i18n';
 import {
   formatDate,
@@ -123,6 +123,13 @@ export function TimelineStepCard({
   const { step } = row;
   const id = step.stepId;
   const [open, setOpen] = useState<'edit' | 'dependency'>();
+  // A form closed by its own Save or Cancel hands the focus back to the button that opened it, before the form
+  // leaves the page: removing the focused control would otherwise leave the focus nowhere (on the body).
+  const toggles = { edit: useRef<HTMLButtonElement>(null), dependency: useRef<HTMLButtonElement>(null) };
+  const close = (which: 'edit' | 'dependency') => {
+    toggles[which].current?.focus();
+    setOpen(undefined);
+  };
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({
     id,
     disabled: readOnly,
@@ -306,6 +313,7 @@ export function TimelineStepCard({
               </button>
               <button
                 type="button"
+                ref={toggles.edit}
                 className="secondary"
                 aria-expanded={open === 'edit'}
                 aria-label={t('board.editLabel', { name: step.name })}
@@ -315,6 +323,7 @@ export function TimelineStepCard({
               </button>
               <button
                 type="button"
+                ref={toggles.dependency}
                 className="secondary"
                 aria-expanded={open === 'dependency'}
                 aria-label={t('board.addDependencyLabel', { name: step.name })}
@@ -340,10 +349,10 @@ export function TimelineStepCard({
               error={error(`edit-${id}`)}
               onSave={async (fields) => {
                 const refusal = await actions.modify(id, fields);
-                if (!refusal) setOpen(undefined);
+                if (!refusal) close('edit');
                 return refusal;
               }}
-              onCancel={() => setOpen(undefined)}
+              onCancel={() => close('edit')}
             />
           )}
           {open === 'dependency' && (
@@ -354,10 +363,10 @@ export function TimelineStepCard({
               error={error(`dependency-${id}`)}
               onSave={async (change) => {
                 const refusal = await actions.addDependency(change);
-                if (!refusal) setOpen(undefined);
+                if (!refusal) close('dependency');
                 return refusal;
               }}
-              onCancel={() => setOpen(undefined)}
+              onCancel={() => close('dependency')}
             />
           )}
         </>
