@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { api, bearer, type ApiError, type Progress } from '../api/client';
-import { ErrorSummary, Field } from '../components/Field';
+import { ErrorSummary } from '../components/Field';
+import { StepForm, type StepFormText } from '../components/StepForm';
 import {
   buildPayload,
   firstOpenStep,
-  issuesByField,
   loadParentSession,
   reachableStep,
   REQUIRED_DOCUMENTS,
@@ -15,7 +15,7 @@ import {
   type FormValues,
   type ParentSession,
 } from '../form-state';
-import { useI18n, type MessageKey } from '../i18n';
+import { useI18n, type MessageKey, type Translate } from '../i18n';
 
 const POLL_MS = 1_500;
 const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -50,68 +50,13 @@ function ProgressBar({ progress, shown }: { progress: Progress; shown: number })
   );
 }
 
-/** Steps 1, 2, 4 (and 3's time): the fields of the step, saved on "Next", the API's issues under their fields. */
-function FieldsStep({
-  step,
-  initial,
-  onSubmit,
-  onBack,
-  intro,
-}: {
-  step: number;
-  initial: FormValues;
-  onSubmit: (values: FormValues) => Promise<ApiError | undefined>;
-  onBack?: () => void;
-  intro?: string;
-}) {
-  const { t } = useI18n();
-  const fields = STEP_FIELDS[step]!;
-  const [values, setValues] = useState<FormValues>(initial);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [saving, setSaving] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaving(true);
-    const error = await onSubmit(values);
-    setSaving(false);
-    if (!error) return;
-    const byField = issuesByField(error.issues ?? [], fields);
-    setErrors(Object.keys(byField).length ? byField : { '': error.message });
-  };
-  // The first field in error takes the focus, so a keyboard or screen-reader user lands on it.
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
-
-  const general = errors[''] ?? (Object.keys(errors).length ? t('join.fixErrors') : undefined);
-  return (
-    <form ref={formRef} onSubmit={submit} noValidate>
-      {intro && <p>{intro}</p>}
-      <ErrorSummary message={general} />
-      {fields.map((spec) => (
-        <Field
-          key={spec.path}
-          spec={spec}
-          value={values[spec.path]}
-          error={errors[spec.path]}
-          onChange={(value) => setValues((v) => ({ ...v, [spec.path]: value }))}
-        />
-      ))}
-      <div className="actions">
-        {onBack && (
-          <button type="button" className="secondary" onClick={onBack}>
-            {t('join.back')}
-          </button>
-        )}
-        <button type="submit" disabled={saving}>
-          {saving ? t('join.saving') : t('join.next')}
-        </button>
-      </div>
-    </form>
-  );
-}
+/** The words of the parent's step forms. */
+const stepText = (t: Translate): StepFormText => ({
+  fixErrors: t('join.fixErrors'),
+  back: t('join.back'),
+  saving: t('join.saving'),
+  next: t('join.next'),
+});
 
 function ConsultationStep({
   progress,
@@ -148,8 +93,9 @@ function ConsultationStep({
     );
   }
   return (
-    <FieldsStep
-      step={3}
+    <StepForm
+      fields={STEP_FIELDS[3]!}
+      text={stepText(t)}
       initial={session.answers[3] ?? {}}
       intro={t('consultation.intro')}
       onBack={onBack}
@@ -492,9 +438,10 @@ export function JoinPage({ invitationToken }: { invitationToken: string }) {
           {t(`step.${shown}` as MessageKey)}
         </h2>
         {(shown === 1 || shown === 2 || shown === 4) && (
-          <FieldsStep
+          <StepForm
             key={shown}
-            step={shown}
+            fields={STEP_FIELDS[shown]!}
+            text={stepText(t)}
             initial={session.answers[shown] ?? {}}
             onBack={back}
             onSubmit={async (values) => {

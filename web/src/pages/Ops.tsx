@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, bearer, staffToken, type Answer, type ApiError } from '../api/client';
 import { ErrorSummary, Field } from '../components/Field';
-import { buildPayload, issuesByField, STUDENT_FIELDS, type FormValues } from '../form-state';
+import { useFieldErrors } from '../components/StepForm';
+import { buildPayload, STUDENT_FIELDS, type FormValues } from '../form-state';
 import { useI18n } from '../i18n';
 import { StaffGate } from './StaffGate';
 
@@ -16,7 +17,7 @@ const PAGE_SIZE = 20;
 function Corrections({ item, token, onDone }: { item: Item; token: string; onDone: (message: string) => void }) {
   const { t } = useI18n();
   const [values, setValues] = useState<FormValues>({});
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { errors, show, formRef } = useFieldErrors(STUDENT_FIELDS, 'corrections.');
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const corrections = buildPayload(STUDENT_FIELDS, values, { onlyFilled: true });
@@ -26,13 +27,11 @@ function Corrections({ item, token, onDone }: { item: Item; token: string; onDon
       ...bearer(token),
     });
     if (!error) return onDone(t('ops.retrySent', { id: item.enrollmentId }));
-    const e = error as ApiError;
-    const byField = issuesByField(e.issues ?? [], STUDENT_FIELDS, 'corrections.');
-    setErrors(Object.keys(byField).length ? byField : { '': e.message });
+    show(error as ApiError);
   };
   const prefix = `c-${item.enrollmentId}`;
   return (
-    <form onSubmit={submit} noValidate aria-label={`${t('ops.retry')}: ${item.enrollmentId}`}>
+    <form ref={formRef} onSubmit={submit} noValidate aria-label={`${t('ops.retry')}: ${item.enrollmentId}`}>
       <p>{t('ops.corrections')}</p>
       <ErrorSummary message={errors['']} />
       {STUDENT_FIELDS.map((spec) => (

@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
-import { api, bearer, coachSession, type ApiError } from '../../api/client';
+import { api, coachSession, type ApiError } from '../../api/client';
 import { ErrorSummary, Field } from '../../components/Field';
+import { useFieldErrors } from '../../components/StepForm';
 import { coachIdFromToken, SIGN_UP_FIELDS } from '../../coach-state';
-import { buildPayload, issuesByField, type FormValues } from '../../form-state';
+import { buildPayload, type FormValues } from '../../form-state';
 import { useI18n, type MessageKey } from '../../i18n';
 import { CoachNav } from './CoachShell';
 
@@ -11,10 +12,9 @@ import { CoachNav } from './CoachShell';
 function SignUpForm({ onSignedIn }: { onSignedIn: () => void }) {
   const { t } = useI18n();
   const [values, setValues] = useState<FormValues>({});
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const [existing, setExisting] = useState<string>();
   const [saving, setSaving] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { errors, show, summary, formRef } = useFieldErrors(SIGN_UP_FIELDS);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -35,23 +35,17 @@ function SignUpForm({ onSignedIn }: { onSignedIn: () => void }) {
     }
     if (data) {
       // The e-mail is known: the API gives no token to whoever merely types it.
-      setErrors({});
+      show(undefined);
       return setExisting(data.coachId);
     }
-    const e = (error as ApiError | undefined) ?? { error: 'unknown', message: t('coach.tryAgain') };
-    const byField = issuesByField(e.issues ?? [], SIGN_UP_FIELDS);
-    setErrors(Object.keys(byField).length ? byField : { '': e.message });
+    show((error as ApiError | undefined) ?? { error: 'unknown', message: t('coach.tryAgain') });
   };
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
 
-  const general = errors[''] ?? (Object.keys(errors).length ? t('coach.fixErrors') : undefined);
   return (
     <section aria-labelledby="sign-up-title" className="card">
       <h2 id="sign-up-title">{t('coach.signUp.title')}</h2>
       <form ref={formRef} onSubmit={submit} noValidate>
-        <ErrorSummary message={general} />
+        <ErrorSummary message={summary(t('coach.fixErrors'))} />
         {SIGN_UP_FIELDS.map((spec) => (
           <Field
             key={spec.path}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { Link } from 'wouter';
 import { api, bearer, type Answer, type ApiError, type CoachSession } from '../../api/client';
 import { ErrorSummary, Field } from '../../components/Field';
+import { useFieldErrors } from '../../components/StepForm';
 import {
   countByStatus,
   INVITATION_STATUSES,
@@ -9,7 +10,7 @@ import {
   invitationPayload,
   type InvitationStatus,
 } from '../../coach-state';
-import { issuesByField, SPORTS, type FieldSpec, type FormValues } from '../../form-state';
+import { SPORTS, type FieldSpec, type FormValues } from '../../form-state';
 import { useI18n, type MessageKey } from '../../i18n';
 import { CoachShell, type CoachContext } from './CoachShell';
 
@@ -93,9 +94,8 @@ function CreateForm({
   ];
   const initial = { schoolId: schoolIds.length === 1 ? String(schoolIds[0]) : '', expiresInDays: '14' };
   const [values, setValues] = useState<FormValues>(initial);
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { errors, show, summary, formRef } = useFieldErrors(fields);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -108,24 +108,18 @@ function CreateForm({
     });
     setSaving(false);
     if (data) {
-      setErrors({});
+      show(undefined);
       setValues(initial);
       return onCreated({ ...data, parentEmail: String(body.parentEmail) });
     }
-    const e = (error as ApiError | undefined) ?? { error: 'unknown', message: t('coach.tryAgain') };
-    const byField = issuesByField(e.issues ?? [], fields);
-    setErrors(Object.keys(byField).length ? byField : { '': e.message });
+    show((error as ApiError | undefined) ?? { error: 'unknown', message: t('coach.tryAgain') });
   };
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
 
-  const general = errors[''] ?? (Object.keys(errors).length ? t('coach.fixErrors') : undefined);
   return (
     <section aria-labelledby="create-title" className="card">
       <h2 id="create-title">{t('coach.invitations.create')}</h2>
       <form ref={formRef} onSubmit={submit} noValidate>
-        <ErrorSummary message={general} />
+        <ErrorSummary message={summary(t('coach.fixErrors'))} />
         {fields.map((spec) =>
           spec.path === 'schoolId' ? (
             <SchoolSelect

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, bearer, type ApiError, type CoachSession } from '../../api/client';
-import { ErrorSummary, Field } from '../../components/Field';
+import { ErrorSummary } from '../../components/Field';
+import { StepForm } from '../../components/StepForm';
 import {
   checkView,
   coachStepPayload,
@@ -18,7 +19,7 @@ import {
   waitingOnOthers,
   type OpenQuizAttempt,
 } from '../../coach-state';
-import { issuesByField, type FieldSpec, type FormValues } from '../../form-state';
+import type { FieldSpec, FormValues } from '../../form-state';
 import { useI18n, type MessageKey } from '../../i18n';
 import { en as coachText } from '../../messages/coach';
 import { CoachShell, type CoachContext, type CoachProgress } from './CoachShell';
@@ -71,7 +72,7 @@ function ProgressSteps({ progress, shown }: { progress: CoachProgress; shown: nu
   );
 }
 
-/** A step that is a form: its fields, saved on "Save and continue", the API's issues under their fields. */
+/** A step that is a form: the shared step form with the coach's labels, hints and words. */
 function FormStep({
   step,
   fields,
@@ -86,52 +87,22 @@ function FormStep({
   intro?: string;
 }) {
   const { t } = useI18n();
-  const [values, setValues] = useState<FormValues>({});
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [saving, setSaving] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaving(true);
-    const error = await onSubmit(values);
-    setSaving(false);
-    if (!error) return;
-    const byField = issuesByField(error.issues ?? [], fields);
-    setErrors(Object.keys(byField).length ? byField : { '': error.message });
-  };
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
-
-  const general = errors[''] ?? (Object.keys(errors).length ? t('coach.fixErrors') : undefined);
   return (
-    <form ref={formRef} onSubmit={submit} noValidate>
-      {intro && <p>{intro}</p>}
-      <ErrorSummary message={general} />
-      {fields.map((spec) => (
-        <Field
-          key={spec.path}
-          idPrefix={`coach-${step}`}
-          spec={spec}
-          label={t(labelKey(spec.path))}
-          hint={hintKey(spec.path) in coachText ? t(hintKey(spec.path) as MessageKey) : undefined}
-          value={values[spec.path]}
-          error={errors[spec.path]}
-          onChange={(value) => setValues((v) => ({ ...v, [spec.path]: value }))}
-        />
-      ))}
-      <div className="actions">
-        {onBack && (
-          <button type="button" className="secondary" onClick={onBack}>
-            {t('coach.back')}
-          </button>
-        )}
-        <button type="submit" disabled={saving}>
-          {saving ? t('coach.saving') : t('coach.next')}
-        </button>
-      </div>
-    </form>
+    <StepForm
+      fields={fields}
+      idPrefix={`coach-${step}`}
+      labelOf={(spec) => t(labelKey(spec.path))}
+      hintOf={(spec) => (hintKey(spec.path) in coachText ? t(hintKey(spec.path) as MessageKey) : undefined)}
+      text={{
+        fixErrors: t('coach.fixErrors'),
+        back: t('coach.back'),
+        saving: t('coach.saving'),
+        next: t('coach.next'),
+      }}
+      onSubmit={onSubmit}
+      onBack={onBack}
+      intro={intro}
+    />
   );
 }
 
