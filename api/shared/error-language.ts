@@ -1,20 +1,14 @@
+import Negotiator from 'negotiator';
 import { z } from 'zod';
 
 /** The languages the API's field messages come in: the web app's. */
-export type Language = 'en' | 'es';
+const LANGUAGES = ['en', 'es'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 /** The caller's language from `Accept-Language` (the most preferred of en and es); English when it names neither. */
 export function languageOf(header: string | string[] | undefined): Language {
-  const ranked = String(header ?? '')
-    .split(',')
-    .map((part) => {
-      const [tag = '', ...params] = part.trim().toLowerCase().split(';');
-      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
-      return { primary: tag.split('-')[0], q: q === undefined ? 1 : Number(q) };
-    })
-    .filter((entry) => (entry.primary === 'en' || entry.primary === 'es') && entry.q > 0)
-    .sort((a, b) => b.q - a.q);
-  return ranked[0]?.primary === 'es' ? 'es' : 'en';
+  const best = new Negotiator({ headers: { 'accept-language': header } }).language([...LANGUAGES]);
+  return best === 'es' ? 'es' : 'en';
 }
 
 /**
