@@ -14,7 +14,6 @@ import {
   type Step,
   type StepFields,
   type StepStatus,
-  type TimelineEvent,
   type TimelineState,
 } from './types';
 import { addWorkingDays, isoDate, type IsoDate } from './working-days';

@@ -20,7 +20,6 @@ import {
   confirmPayment,
   createInvitation,
   payloads,
-  redeem,
   signedPayment,
   startEnrollment,
   submitOk,

@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStack, type TestStack } from '../helpers/stack';
-import {
-  confirmPayment,
-  createInvitation,
-  redeem,
-  startEnrollment,
-  submitOk,
-  throughConsultation,
-  waitForProgress,
-} from '../helpers/enrollment';
-import type { EnrollmentProgress } from '../../workflows/messages';
+import { createInvitation, redeem } from '../helpers/enrollment';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -28,7 +28,6 @@ import {
   submitOk,
   submitStep,
   throughConsultation,
-  token,
   waitForProgress,
   waitForValue,
   type Enrollment,

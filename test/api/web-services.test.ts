@@ -20,7 +20,7 @@ import {
   type Enrollment,
 } from '../helpers/enrollment';
 import { payloads } from '../helpers/payloads';
-import { createTestStack, TEST_SECRETS, type TestStack } from '../helpers/stack';
+import { createTestStack, type TestStack } from '../helpers/stack';
 
 /** The API routes the web app stands on: the built pages, the document store, the checkout, OIDC staff tokens. */
 describe('the web app’s API', () => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { retryStudentRecordsSignal } from '../../workflows/messages';
-import { enrolledWithFailedRecords, waitForProgress, waitForValue, type Enrollment } from './enrollment';
+import { enrolledWithFailedRecords, waitForValue, type Enrollment } from './enrollment';
 import type { TestStack } from './stack';
 
 const ops = { role: 'ops', id: 'test-ops' } as const;
